@@ -1,0 +1,19 @@
+/* cli.h - the `moat` command line: one function per top-level command, each in its own file.
+ * Each takes the arguments after the command name (argv[0] is the command name) and returns
+ * the process exit status: 0 success, 1 the operation failed (the reason was printed),
+ * 2 bad usage. */
+#ifndef MOAT_CLI_H
+#define MOAT_CLI_H
+
+int moat_cli_pub(int argc, char **argv);    /* pub.c: publish messages (mosquitto_pub-like) */
+int moat_cli_sub(int argc, char **argv);    /* sub.c: subscribe and print (mosquitto_sub-like) */
+int moat_cli_se(int argc, char **argv);     /* se.c: secure element (ATECC608) commands */
+int moat_cli_ca(int argc, char **argv);     /* ca.c: certificate authority tooling */
+int moat_cli_cert(int argc, char **argv);   /* cert.c: issue / compress / store / read certs */
+int moat_cli_doctor(int argc, char **argv); /* doctor.c: explain a failure */
+
+/* doctor subcommands, dispatched by doctor.c */
+int moat_cli_doctor_chain(int argc, char **argv);    /* doctor_chain.c */
+int moat_cli_doctor_endpoint(int argc, char **argv); /* doctor_endpoint.c */
+
+#endif
