@@ -301,6 +301,56 @@ static void test_silent_server_times_out_within_the_budget(void **state)
     peer_stop(srv);
 }
 
+static void test_alpn_offered_is_the_one_the_server_selects(void **state)
+{
+    (void)state;
+    unsigned short port = peer_free_port();
+    pid_t srv = start_server(port, "-alpn x-amzn-mqtt-ca");
+    moat_posix_tcp tcp;
+    moat_transport lower;
+    moat_posix_tcp_init(&tcp);
+    assert_int_equal(moat_posix_tcp_connect(&tcp, "127.0.0.1", port, 3000), MOAT_POSIX_TCP_OK);
+    moat_posix_tcp_transport(&tcp, &lower);
+    moat_se *key;
+    char err[256], loc[300];
+    snprintf(loc, sizeof loc, "file:%s", at("device.key"));
+    assert_int_equal(moat_se_open(loc, 0, &key, err, sizeof err), MOAT_SE_OK);
+    static const char *const alpn[] = {"x-amzn-mqtt-ca", NULL};
+    moat_tls_config cfg = {.ca_file = at("server-ca.crt"), .cert_file = at("device.crt"),
+                           .key = key, .server_name = "localhost", .alpn = alpn,
+                           .now_ms = moat_posix_now_ms};
+    moat_tls *tls;
+    assert_int_equal(moat_tls_connect(&tls, &lower, &cfg), MOAT_TLS_OK);
+    assert_string_equal(moat_tls_get_info(tls)->alpn, "x-amzn-mqtt-ca");
+    moat_tls_free(tls);
+    moat_posix_tcp_close(&tcp);
+    moat_se_close(key);
+    peer_stop(srv);
+}
+
+/* The server aborts (unrecognized_name) unless the ClientHello names "localhost": so a
+ * success proves SNI was sent, and a wrong name proves it is the configured one. */
+static void test_sni_is_always_sent_with_the_configured_name(void **state)
+{
+    (void)state;
+    unsigned short port = peer_free_port();
+    char extra[600];
+    snprintf(extra, sizeof extra, "-servername localhost -servername_fatal -cert2 %s -key2 %s",
+             at("server.crt"), at("server.key"));
+    pid_t srv = start_server(port, extra);
+    session s;
+    char loc[300];
+    snprintf(loc, sizeof loc, "file:%s", at("device.key"));
+    connect_with(&s, port, at("server-ca.crt"), at("device.crt"), loc, "localhost");
+    assert_int_equal(s.st, MOAT_TLS_OK);
+    close_session(&s);
+    connect_with(&s, port, at("server-ca.crt"), at("device.crt"), loc, "wrong.example");
+    assert_int_not_equal(s.st, MOAT_TLS_OK);
+    assert_int_equal(moat_tls_get_info(s.tls)->alert, 112); /* unrecognized_name */
+    close_session(&s);
+    peer_stop(srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +364,8 @@ int main(void)
         cmocka_unit_test(test_missing_client_certificate_is_explained),
         cmocka_unit_test(test_plain_mqtt_port_is_reported_as_not_tls),
         cmocka_unit_test(test_silent_server_times_out_within_the_budget),
+        cmocka_unit_test(test_alpn_offered_is_the_one_the_server_selects),
+        cmocka_unit_test(test_sni_is_always_sent_with_the_configured_name),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
