@@ -102,7 +102,7 @@ size_t moat_atecc_encode_rsp(const uint8_t *body, size_t body_len, uint8_t *out,
 /* Builds the 4-byte status group for `status`. */
 void moat_atecc_encode_status(uint8_t status, uint8_t out[4]);
 
-/* Checks a response group's count and CRC; on OK *body/*body_len are the bytes between. */
+/* Checks a response group's count and CRC; on OK, *body and *body_len give the bytes between. */
 moat_atecc_pkt_status moat_atecc_parse_rsp(const uint8_t *rsp, size_t len, const uint8_t **body,
                                            size_t *body_len);
 

@@ -27,7 +27,8 @@ typedef enum {
                                       (MQTT-2.2.2-2), or PUBLISH QoS 3 / DUP on QoS 0 */
     MOAT_MQTT_ERR_BAD_REMAINING_LENGTH, /* remaining length longer than 4 bytes, or a length
                                       that the packet type cannot have (e.g. PINGREQ != 0) */
-    MOAT_MQTT_ERR_TOO_LARGE,       /* packet bigger than the maximum the caller allows */
+    MOAT_MQTT_ERR_TOO_LARGE,       /* packet bigger than the maximum the caller allows, or
+                                      with more than 65535 filters / return codes */
     MOAT_MQTT_ERR_TRUNCATED,       /* a field runs past the end of the packet */
     MOAT_MQTT_ERR_TRAILING_BYTES,  /* bytes left over after the packet's last field */
     MOAT_MQTT_ERR_BAD_UTF8,        /* a string is not well-formed UTF-8, holds U+0000 or a
@@ -46,8 +47,9 @@ typedef enum {
                                          password without a user name (MQTT-3.1.2-22) */
     MOAT_MQTT_ERR_BAD_PACKET_ID,   /* packet identifier 0 where one is required (MQTT-2.3.1-1) */
     MOAT_MQTT_ERR_NO_TOPICS,       /* SUBSCRIBE/UNSUBSCRIBE with no topic filter
-                                      (MQTT-3.8.3-3, MQTT-3.10.3-2) */
-    MOAT_MQTT_ERR_BAD_CONNACK,     /* CONNACK with reserved bits or an unknown return code */
+                                      (MQTT-3.8.3-3, MQTT-3.10.3-2), SUBACK with no code */
+    MOAT_MQTT_ERR_BAD_CONNACK,     /* CONNACK with reserved bits or an unknown return code,
+                                      or session present with a refusal (MQTT-3.2.2-4) */
     MOAT_MQTT_ERR_BAD_SUBACK_CODE, /* SUBACK return code other than 0, 1, 2 or 0x80 */
     MOAT_MQTT_ERR_STRING_TOO_LONG, /* encode: a string or will payload longer than 65535 */
 } moat_mqtt_status;
@@ -175,6 +177,10 @@ const char *moat_mqtt_connack_name(uint8_t return_code);
 
 /* ---- Decoding ---------------------------------------------------------------------------- */
 
+/* In both functions below, max_packet is the largest whole packet (header included) the
+ * caller accepts; 0 means MOAT_MQTT_MAX_PACKET_DEFAULT. The remaining-length varint may use
+ * more bytes than needed (MQTT 3.1.1 allows it); it may not use more than 4. */
+
 /* Reads the fixed header at the start of `buf`. Returns MOAT_MQTT_NEED_MORE if `len` bytes
  * are not enough to know the remaining length, MOAT_MQTT_ERR_BAD_TYPE /
  * _BAD_REMAINING_LENGTH / _TOO_LARGE (packet_len > max_packet) if the header is bad, OK
@@ -184,7 +190,11 @@ moat_mqtt_status moat_mqtt_peek_header(const uint8_t *buf, size_t len, size_t ma
 
 /* Decodes and fully validates one packet at the start of `buf`. Returns MOAT_MQTT_NEED_MORE
  * until `len` covers the whole packet (then out->header.packet_len says how much to consume).
- * Accepts packets of both directions; the caller rejects those its role must not receive. */
+ * Accepts packets of both directions; the caller rejects those its role must not receive.
+ * The fixed-header flags are checked as soon as the first byte is there, and the header as
+ * soon as it is complete, so a bad packet is refused before its body arrives. out->header is
+ * filled once the header is complete (also with NEED_MORE and TOO_LARGE, so a caller can skip
+ * or size a read). */
 moat_mqtt_status moat_mqtt_decode(const uint8_t *buf, size_t len, size_t max_packet,
                                   moat_mqtt_packet *out);
 
@@ -194,6 +204,11 @@ bool moat_mqtt_sub_next(const moat_mqtt_subscribe *s, bool is_subscribe, size_t 
                         moat_mqtt_sub_entry *entry);
 
 /* ---- Encoding: each writes one whole packet into buf[0..cap) and sets *out_len ---------- */
+
+/* The encoders validate what they are asked to send with the decoder's rules (UTF-8, topic
+ * names, filters, QoS, non-zero packet ids) and return the same statuses. On
+ * MOAT_MQTT_ERR_BUFFER_TOO_SMALL, *out_len holds the size needed; buf may be NULL with cap 0
+ * to ask for the size. */
 
 moat_mqtt_status moat_mqtt_encode_connect(uint8_t *buf, size_t cap, const moat_mqtt_connect *c,
                                           size_t *out_len);
