@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() { local cmd=("$@"); printf '$ moat %s\n' "${*:2}"; "${cmd[@]}"; }
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -51,7 +51,8 @@ echo "moat sub received:"
 sed 's/^/    /' "$DIR/received.txt"
 
 say "4. What the broker saw (its log)"
-grep -E "CONNECT|SUBSCRIBE|PUBLISH|PUBACK|DISCONNECT" "$DIR/mosquitto.log" | sed 's/^[0-9]*: /    /' | head -12
+grep -E "New client|CONNACK|SUBSCRIBE|SUBACK|PUBLISH|PUBACK|DISCONNECT" "$DIR/mosquitto.log" |
+    sed 's/^[0-9]*: /    /' | head -16
 
 say "5. When there is no broker, the error says what to do"
 CLOSED=$(free_port)

@@ -12,12 +12,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Byte 0: bit 0 selects the profile (aws/mqtt), bits 1..7 the chunk size, so packets also
  * arrive split across reads. Then the stream is split in two at the first "\xff\xfe\xfd" (a
  * sequence no MQTT packet header starts with): client A gets the part before, B the rest. */
-static void feed(moatd_conn *c, const uint8_t *p, size_t n, size_t chunk)
+/* The connection with this id, or NULL once the broker closed and freed it. */
+static moatd_conn *find_conn(moatd_server *srv, uint64_t id)
 {
-    for (size_t off = 0; off < n && !c->dead; off += chunk) {
+    for (moatd_conn *c = srv->conns; c; c = c->next) {
+        if (c->id == id && !c->dead)
+            return c;
+    }
+    return NULL;
+}
+
+static void feed(moatd_server *srv, uint64_t id, const uint8_t *p, size_t n, size_t chunk)
+{
+    moatd_conn *c;
+    for (size_t off = 0; off < n && (c = find_conn(srv, id)) != NULL; off += chunk) {
         size_t k = n - off < chunk ? n - off : chunk;
         moatd_conn_input(c, p + off, k);
-        moatd_server_end_iteration(c->srv);
+        moatd_server_end_iteration(srv);
     }
 }
 
@@ -59,9 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     moatd_conn *a = moatd_conn_new(srv, -1, NULL, "fuzz-a");
     moatd_conn *b = moatd_conn_new(srv, -1, NULL, "fuzz-b");
     if (a && b) {
-        feed(a, data, na, chunk);
+        uint64_t ida = a->id, idb = b->id;
+        feed(srv, ida, data, na, chunk);
         if (split)
-            feed(b, split + 3, size - na - 3, chunk);
+            feed(srv, idb, split + 3, size - na - 3, chunk);
     }
     moatd_server_free(srv);
     return 0;

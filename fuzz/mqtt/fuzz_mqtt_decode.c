@@ -8,13 +8,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "fuzz_mqtt_decode: check failed at line %d: %s\n", __LINE__,      \
-                    #cond);                                                                    \
-            abort();                                                                           \
-        }                                                                                      \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_mqtt_decode: check failed at line %d: %s\n", __LINE__, #cond);   \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static const uint8_t *g_lo, *g_hi; /* the input buffer being decoded */
@@ -99,8 +98,7 @@ static size_t reencode(const moat_mqtt_packet *p, uint8_t *out, size_t cap)
         CHECK(e != NULL);
         size_t count = walk_entries(&p->u.subscribe, sub, e);
         st = sub ? moat_mqtt_encode_subscribe(out, cap, p->u.subscribe.packet_id, e, count, &n)
-                 : moat_mqtt_encode_unsubscribe(out, cap, p->u.subscribe.packet_id, e, count,
-                                                &n);
+                 : moat_mqtt_encode_unsubscribe(out, cap, p->u.subscribe.packet_id, e, count, &n);
         free(e);
         break;
     }

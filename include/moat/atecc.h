@@ -58,25 +58,24 @@
 typedef enum {
     MOAT_ATECC_OK = 0,
     /* chip status bytes (docs/atecc608.md, status codes) */
-    MOAT_ATECC_ERR_MISCOMPARE,   /* 0x01: Verify/CheckMac: the signature does not match */
-    MOAT_ATECC_ERR_PARSE,        /* 0x03: the chip rejected a length, opcode or parameter */
-    MOAT_ATECC_ERR_ECC_FAULT,    /* 0x05: ECC computation failed (rare); retry */
-    MOAT_ATECC_ERR_SELFTEST,     /* 0x07: the chip is in self-test failure state */
-    MOAT_ATECC_ERR_HEALTH,       /* 0x08: random number generator health test failed */
-    MOAT_ATECC_ERR_EXECUTION,    /* 0x0F: not allowed now (lock state, slot permissions) */
-    MOAT_ATECC_ERR_WATCHDOG,     /* 0xEE: watchdog expiring, still after a fresh wake */
-    MOAT_ATECC_ERR_CHIP_CRC,     /* 0xFF: the chip kept receiving a corrupted command */
+    MOAT_ATECC_ERR_MISCOMPARE,     /* 0x01: Verify/CheckMac: the signature does not match */
+    MOAT_ATECC_ERR_PARSE,          /* 0x03: the chip rejected a length, opcode or parameter */
+    MOAT_ATECC_ERR_ECC_FAULT,      /* 0x05: ECC computation failed (rare); retry */
+    MOAT_ATECC_ERR_SELFTEST,       /* 0x07: the chip is in self-test failure state */
+    MOAT_ATECC_ERR_HEALTH,         /* 0x08: random number generator health test failed */
+    MOAT_ATECC_ERR_EXECUTION,      /* 0x0F: not allowed now (lock state, slot permissions) */
+    MOAT_ATECC_ERR_WATCHDOG,       /* 0xEE: watchdog expiring, still after a fresh wake */
+    MOAT_ATECC_ERR_CHIP_CRC,       /* 0xFF: the chip kept receiving a corrupted command */
     MOAT_ATECC_ERR_UNKNOWN_STATUS, /* a status byte the data sheet does not list */
     /* host-side errors */
-    MOAT_ATECC_ERR_NO_DEVICE,    /* nothing ACKs the address: wrong address, bus, asleep */
-    MOAT_ATECC_ERR_WAKE,         /* the chip acknowledged but did not answer the wake token */
-    MOAT_ATECC_ERR_CRC,          /* responses kept failing their CRC after every retry */
-    MOAT_ATECC_ERR_TIMEOUT,      /* the chip stayed busy beyond the execution-time budget */
-    MOAT_ATECC_ERR_BAD_LENGTH,   /* the response has a length this command cannot return */
-    MOAT_ATECC_ERR_BUS,          /* the HAL reported a bus failure (see hal.last_error) */
-    MOAT_ATECC_ERR_BAD_ARG,      /* a caller argument is out of range (slot, size, mode) */
-    MOAT_ATECC_ERR_LOCKED,       /* host check: the zone is already locked */
-    MOAT_ATECC_ERR_NOT_LOCKED,   /* host check: this needs the config/data zone locked */
+    MOAT_ATECC_ERR_NO_DEVICE,  /* nothing ACKs the address: wrong address, bus, asleep */
+    MOAT_ATECC_ERR_WAKE,       /* the chip acknowledged but did not answer the wake token */
+    MOAT_ATECC_ERR_CRC,        /* responses kept failing their CRC after every retry */
+    MOAT_ATECC_ERR_TIMEOUT,    /* the chip stayed busy beyond the execution-time budget */
+    MOAT_ATECC_ERR_BAD_LENGTH, /* the response has a length this command cannot return */
+    MOAT_ATECC_ERR_BUS,        /* the HAL reported a bus failure (see hal.last_error) */
+    MOAT_ATECC_ERR_BAD_ARG,    /* a caller argument is out of range (slot, size, mode) */
+    MOAT_ATECC_ERR_LOCKED,     /* host check: the zone is already locked */
     MOAT_ATECC_STATUS_COUNT
 } moat_atecc_status;
 
@@ -90,11 +89,21 @@ moat_atecc_status moat_atecc_status_from_chip(uint8_t chip_status);
 /* ---- operation counters (the TLS layer reports "chip operations per handshake") ---- */
 
 typedef enum {
-    MOAT_ATECC_KIND_INFO, MOAT_ATECC_KIND_RANDOM, MOAT_ATECC_KIND_NONCE,
-    MOAT_ATECC_KIND_GENKEY, MOAT_ATECC_KIND_SIGN, MOAT_ATECC_KIND_VERIFY,
-    MOAT_ATECC_KIND_ECDH, MOAT_ATECC_KIND_SHA, MOAT_ATECC_KIND_READ, MOAT_ATECC_KIND_WRITE,
-    MOAT_ATECC_KIND_LOCK, MOAT_ATECC_KIND_COUNTER, MOAT_ATECC_KIND_SELFTEST,
-    MOAT_ATECC_KIND_UPDATEEXTRA, MOAT_ATECC_KIND_OTHER,
+    MOAT_ATECC_KIND_INFO,
+    MOAT_ATECC_KIND_RANDOM,
+    MOAT_ATECC_KIND_NONCE,
+    MOAT_ATECC_KIND_GENKEY,
+    MOAT_ATECC_KIND_SIGN,
+    MOAT_ATECC_KIND_VERIFY,
+    MOAT_ATECC_KIND_ECDH,
+    MOAT_ATECC_KIND_SHA,
+    MOAT_ATECC_KIND_READ,
+    MOAT_ATECC_KIND_WRITE,
+    MOAT_ATECC_KIND_LOCK,
+    MOAT_ATECC_KIND_COUNTER,
+    MOAT_ATECC_KIND_SELFTEST,
+    MOAT_ATECC_KIND_UPDATEEXTRA,
+    MOAT_ATECC_KIND_OTHER,
     MOAT_ATECC_KIND_COUNT
 } moat_atecc_kind;
 
@@ -105,22 +114,22 @@ const char *moat_atecc_kind_name(moat_atecc_kind k);
 
 typedef struct {
     uint32_t commands[MOAT_ATECC_KIND_COUNT]; /* commands completed (any chip status) */
-    uint32_t wakes;         /* wake pulses sent */
-    uint32_t resends;       /* commands sent again (CRC, NACK, watchdog) */
-    uint32_t crc_rereads;   /* responses read again after a CRC mismatch */
-    uint32_t busy_polls;    /* polls answered with NACK (chip busy) */
-    uint32_t poll_us;       /* total time spent waiting for results */
+    uint32_t wakes;                           /* wake pulses sent */
+    uint32_t resends;                         /* commands sent again (CRC, NACK, watchdog) */
+    uint32_t crc_rereads;                     /* responses read again after a CRC mismatch */
+    uint32_t busy_polls;                      /* polls answered with NACK (chip busy) */
+    uint32_t poll_us;                         /* total time spent waiting for results */
 } moat_atecc_stats;
 
 /* ---- the device ---- */
 
 typedef struct moat_atecc {
     moat_atecc_hal hal;
-    uint8_t addr7;          /* 7-bit I2C address: 0x60 default, 0x35 Trust&GO, 0x36 TrustFLEX */
-    bool awake;             /* the driver believes the chip is awake (not idle/asleep) */
-    bool hold;              /* keep the chip awake between commands (moat_atecc_hold) */
+    uint8_t addr7;            /* 7-bit I2C address: 0x60 default, 0x35 Trust&GO, 0x36 TrustFLEX */
+    bool awake;               /* the driver believes the chip is awake (not idle/asleep) */
+    bool hold;                /* keep the chip awake between commands (moat_atecc_hold) */
     uint8_t last_chip_status; /* status byte of the last 4-byte response, 0 after data */
-    uint8_t last_opcode;    /* opcode of the last command sent */
+    uint8_t last_opcode;      /* opcode of the last command sent */
     moat_atecc_status last_error; /* the last non-OK result of any call */
     moat_atecc_stats stats;
 } moat_atecc;
@@ -153,8 +162,7 @@ moat_atecc_status moat_atecc_info_revision(moat_atecc *dev, uint8_t rev[4]);
 /* KeyValid: *valid = whether the ECC private key in `slot` is valid. */
 moat_atecc_status moat_atecc_info_key_valid(moat_atecc *dev, uint8_t slot, bool *valid);
 /* Any Info mode: 4 bytes of output. */
-moat_atecc_status moat_atecc_info(moat_atecc *dev, uint8_t mode, uint16_t param2,
-                                  uint8_t out[4]);
+moat_atecc_status moat_atecc_info(moat_atecc *dev, uint8_t mode, uint16_t param2, uint8_t out[4]);
 
 /* ---- Random (0x1B) ---- */
 /* 32 random bytes (FF FF 00 00 repeated while the config zone is unlocked). */
@@ -182,12 +190,12 @@ moat_atecc_status moat_atecc_get_pubkey(moat_atecc *dev, uint8_t slot, uint8_t p
 /* ---- Sign (0x41) ---- */
 /* Signs the 32 bytes already loaded in TempKey or the message digest buffer (external
  * mode 0x80 / 0xA0) with the key in `slot`: sig = R || S. */
-moat_atecc_status moat_atecc_sign_loaded(moat_atecc *dev, uint8_t slot,
-                                         moat_atecc_target source, uint8_t sig[64]);
+moat_atecc_status moat_atecc_sign_loaded(moat_atecc *dev, uint8_t slot, moat_atecc_target source,
+                                         uint8_t sig[64]);
 /* Signs a 32-byte digest: Nonce pass-through into the message digest buffer, then Sign 0xA0
  * (what cryptoauthlib does on a 608). */
-moat_atecc_status moat_atecc_sign_digest(moat_atecc *dev, uint8_t slot,
-                                         const uint8_t digest[32], uint8_t sig[64]);
+moat_atecc_status moat_atecc_sign_digest(moat_atecc *dev, uint8_t slot, const uint8_t digest[32],
+                                         uint8_t sig[64]);
 
 /* ---- Verify (0x45) ---- */
 /* Verifies an external P-256 signature R || S over `digest` with public key X || Y on the
@@ -201,11 +209,9 @@ moat_atecc_status moat_atecc_verify_extern(moat_atecc *dev, const uint8_t digest
 moat_atecc_status moat_atecc_ecdh(moat_atecc *dev, uint8_t slot, const uint8_t peer[64],
                                   uint8_t secret[32]);
 /* The same, the secret kept in TempKey (mode 0x08). */
-moat_atecc_status moat_atecc_ecdh_to_tempkey(moat_atecc *dev, uint8_t slot,
-                                             const uint8_t peer[64]);
+moat_atecc_status moat_atecc_ecdh_to_tempkey(moat_atecc *dev, uint8_t slot, const uint8_t peer[64]);
 /* The same, the secret written to slot `slot` + 1 (mode 0x04). */
-moat_atecc_status moat_atecc_ecdh_to_slot(moat_atecc *dev, uint8_t slot,
-                                          const uint8_t peer[64]);
+moat_atecc_status moat_atecc_ecdh_to_slot(moat_atecc *dev, uint8_t slot, const uint8_t peer[64]);
 
 /* ---- SHA (0x47) ---- */
 moat_atecc_status moat_atecc_sha_start(moat_atecc *dev);
@@ -224,12 +230,11 @@ moat_atecc_status moat_atecc_sha_public(moat_atecc *dev, uint8_t slot);
 
 /* ---- Read / Write (0x02 / 0x12) ---- */
 /* One Read: `len` 4 or 32 bytes from (zone, slot, block, word). zone: MOAT_ATECC_ZONE_*. */
-moat_atecc_status moat_atecc_read_zone(moat_atecc *dev, uint8_t zone, uint8_t slot,
-                                       uint8_t block, uint8_t word, uint8_t *out, size_t len);
+moat_atecc_status moat_atecc_read_zone(moat_atecc *dev, uint8_t zone, uint8_t slot, uint8_t block,
+                                       uint8_t word, uint8_t *out, size_t len);
 /* One Write of 4 or 32 bytes. */
-moat_atecc_status moat_atecc_write_zone(moat_atecc *dev, uint8_t zone, uint8_t slot,
-                                        uint8_t block, uint8_t word, const uint8_t *data,
-                                        size_t len);
+moat_atecc_status moat_atecc_write_zone(moat_atecc *dev, uint8_t zone, uint8_t slot, uint8_t block,
+                                        uint8_t word, const uint8_t *data, size_t len);
 /* The whole 128-byte config zone (four 32-byte reads). */
 moat_atecc_status moat_atecc_read_config(moat_atecc *dev, uint8_t config[128]);
 /* Writes config bytes 16..83 and 88..127 (0..15 are factory, 84..87 change only through
@@ -261,8 +266,7 @@ moat_atecc_status moat_atecc_lock_slot(moat_atecc *dev, uint8_t slot);
 
 /* ---- Counter (0x24) ---- */
 /* Reads (increment false) or increments monotonic counter `id` (0 or 1); *value after. */
-moat_atecc_status moat_atecc_counter(moat_atecc *dev, uint8_t id, bool increment,
-                                     uint32_t *value);
+moat_atecc_status moat_atecc_counter(moat_atecc *dev, uint8_t id, bool increment, uint32_t *value);
 
 /* ---- SelfTest (0x77) ---- */
 /* Runs the tests in `mode` (bits: 0x01 RNG, 0x02 ECDSA, 0x08 ECDH, 0x10 AES, 0x20 SHA; 0x3B
@@ -294,8 +298,7 @@ bool moat_atecc_slot_is_private(const uint8_t config[128], uint8_t slot);
 /* Writes SlotConfig + KeyConfig of `slot` in words into out (NUL-terminated, truncated to
  * cap), e.g. "P-256 private key; external sign, ECDH; never readable; GenKey allowed;
  * lockable". Returns the length written. */
-size_t moat_atecc_describe_slot(const uint8_t config[128], uint8_t slot, char *out,
-                                size_t cap);
+size_t moat_atecc_describe_slot(const uint8_t config[128], uint8_t slot, char *out, size_t cap);
 
 /* ---- provisioning (atecc_provision.c) ---- */
 

@@ -28,8 +28,8 @@ const char *moat_atecc_locator_forms(void);
 /* Opens the chip named by `locator` and returns a ready device in *dev (allocated; close it
  * with moat_atecc_close_locator). No bus traffic happens yet. On failure *dev is NULL and
  * err (cap bytes) says what was wrong and what is accepted. */
-moat_atecc_loc_status moat_atecc_open_locator(const char *locator, moat_atecc **dev,
-                                              char *err, size_t err_cap);
+moat_atecc_loc_status moat_atecc_open_locator(const char *locator, moat_atecc **dev, char *err,
+                                              size_t err_cap);
 
 /* Puts the chip to sleep (best effort), closes the bus/emulator and frees. NULL is ignored. */
 void moat_atecc_close_locator(moat_atecc *dev);
@@ -38,11 +38,9 @@ void moat_atecc_close_locator(moat_atecc *dev);
  * returns 0 and fills *hal, or -1 with a reason in err. The matching *_close frees hal->ctx. */
 int moat_atecc_hal_i2cdev_open(const char *path, moat_atecc_hal *hal, char *err, size_t cap);
 void moat_atecc_hal_i2cdev_close(moat_atecc_hal *hal);
-int moat_atecc_hal_unix_open(const char *socket_path, moat_atecc_hal *hal, char *err,
-                             size_t cap);
+int moat_atecc_hal_unix_open(const char *socket_path, moat_atecc_hal *hal, char *err, size_t cap);
 void moat_atecc_hal_unix_close(moat_atecc_hal *hal);
-int moat_atecc_hal_emu_open(const char *image_path, moat_atecc_hal *hal, char *err,
-                            size_t cap);
+int moat_atecc_hal_emu_open(const char *image_path, moat_atecc_hal *hal, char *err, size_t cap);
 void moat_atecc_hal_emu_close(moat_atecc_hal *hal);
 
 #endif

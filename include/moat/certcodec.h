@@ -16,33 +16,33 @@
 
 typedef enum {
     MOAT_CERT_OK = 0,
-    MOAT_CERT_ERR_ARG,               /* a required pointer is NULL or a size is out of range */
-    MOAT_CERT_ERR_BUFFER,            /* the caller's output buffer is too small */
-    MOAT_CERT_ERR_DER,               /* the certificate is not well-formed DER X.509 */
-    MOAT_CERT_ERR_KEY_NOT_P256,      /* the subject key is not an uncompressed P-256 point */
-    MOAT_CERT_ERR_SIG_NOT_P256,      /* the signature is not ECDSA with 32-byte R and S */
-    MOAT_CERT_ERR_SIG_NOT_DER,       /* the signature INTEGERs are not minimal DER */
-    MOAT_CERT_ERR_DATE_SYNTAX,       /* a validity date is not UTCTime/GeneralizedTime "...Z" */
-    MOAT_CERT_ERR_ISSUE_MINUTES,     /* notBefore has minutes or seconds (only hours are kept) */
-    MOAT_CERT_ERR_ISSUE_YEAR,        /* notBefore is before 2000 or after 2127 */
-    MOAT_CERT_ERR_EXPIRE_MINUTES,    /* notAfter has minutes or seconds (and is no max date) */
+    MOAT_CERT_ERR_ARG,            /* a required pointer is NULL or a size is out of range */
+    MOAT_CERT_ERR_BUFFER,         /* the caller's output buffer is too small */
+    MOAT_CERT_ERR_DER,            /* the certificate is not well-formed DER X.509 */
+    MOAT_CERT_ERR_KEY_NOT_P256,   /* the subject key is not an uncompressed P-256 point */
+    MOAT_CERT_ERR_SIG_NOT_P256,   /* the signature is not ECDSA with 32-byte R and S */
+    MOAT_CERT_ERR_SIG_NOT_DER,    /* the signature INTEGERs are not minimal DER */
+    MOAT_CERT_ERR_DATE_SYNTAX,    /* a validity date is not UTCTime/GeneralizedTime "...Z" */
+    MOAT_CERT_ERR_ISSUE_MINUTES,  /* notBefore has minutes or seconds (only hours are kept) */
+    MOAT_CERT_ERR_ISSUE_YEAR,     /* notBefore is before 2000 or after 2127 */
+    MOAT_CERT_ERR_EXPIRE_MINUTES, /* notAfter has minutes or seconds (and is no max date) */
     MOAT_CERT_ERR_EXPIRE_NOT_WHOLE_YEARS, /* notAfter is not notBefore + whole years */
-    MOAT_CERT_ERR_EXPIRE_YEARS,      /* validity longer than 127 years (or 31 in format 0) */
-    MOAT_CERT_ERR_DATE_INVALID,      /* compressed date fields out of range (month 0, hour 24) */
+    MOAT_CERT_ERR_EXPIRE_YEARS,           /* validity longer than 127 years (or 31 in format 0) */
+    MOAT_CERT_ERR_DATE_INVALID,         /* compressed date fields out of range (month 0, hour 24) */
     MOAT_CERT_ERR_DATE_UNREPRESENTABLE, /* the date does not fit the definition's date format */
-    MOAT_CERT_ERR_SIGNER_ID,         /* the signer ID text is not 4 uppercase hex characters */
-    MOAT_CERT_ERR_SERIAL_NOT_DERIVED, /* the serial is not the one the SN source derives */
-    MOAT_CERT_ERR_SERIAL_SIZE,       /* the serial size does not suit the SN source */
-    MOAT_CERT_ERR_SN_SOURCE,         /* stored serial sources are not supported */
-    MOAT_CERT_ERR_NEED_DEVICE_SN,    /* the SN source needs the chip's 9-byte serial number */
-    MOAT_CERT_ERR_SKI_NOT_SHA1,      /* subjectKeyIdentifier is not SHA-1(04 || X || Y) */
-    MOAT_CERT_ERR_AKI_NOT_SHA1,      /* authorityKeyIdentifier is not SHA-1 of the issuer key */
-    MOAT_CERT_ERR_FORMAT_VERSION,    /* compressed format version above 2 */
-    MOAT_CERT_ERR_WRONG_DEF,         /* template ID / chain ID / SN source differ from the def */
-    MOAT_CERT_ERR_DEF_PARSE,         /* a serialized definition is malformed */
-    MOAT_CERT_ERR_DEF_RANGE,         /* a definition location lies outside its template */
-    MOAT_CERT_ERR_LENGTH_FIXUP,      /* the new signature size changes a DER length's size */
-    MOAT_CERT_ERR_PACK,              /* a packed definition pair (chip slot 8) is corrupt */
+    MOAT_CERT_ERR_SIGNER_ID,            /* the signer ID text is not 4 uppercase hex characters */
+    MOAT_CERT_ERR_SERIAL_NOT_DERIVED,   /* the serial is not the one the SN source derives */
+    MOAT_CERT_ERR_SERIAL_SIZE,          /* the serial size does not suit the SN source */
+    MOAT_CERT_ERR_SN_SOURCE,            /* stored serial sources are not supported */
+    MOAT_CERT_ERR_NEED_DEVICE_SN,       /* the SN source needs the chip's 9-byte serial number */
+    MOAT_CERT_ERR_SKI_NOT_SHA1,         /* subjectKeyIdentifier is not SHA-1(04 || X || Y) */
+    MOAT_CERT_ERR_AKI_NOT_SHA1,         /* authorityKeyIdentifier is not SHA-1 of the issuer key */
+    MOAT_CERT_ERR_FORMAT_VERSION,       /* compressed format version above 2 */
+    MOAT_CERT_ERR_WRONG_DEF,            /* template ID / chain ID / SN source differ from the def */
+    MOAT_CERT_ERR_DEF_PARSE,            /* a serialized definition is malformed */
+    MOAT_CERT_ERR_DEF_RANGE,            /* a definition location lies outside its template */
+    MOAT_CERT_ERR_LENGTH_FIXUP,         /* the new signature size changes a DER length's size */
+    MOAT_CERT_ERR_PACK,                 /* a packed definition pair (chip slot 8) is corrupt */
     MOAT_CERT_STATUS_COUNT
 } moat_cert_status;
 
@@ -52,12 +52,12 @@ const char *moat_cert_strerror(moat_cert_status s);
 const char *moat_cert_explain(moat_cert_status s);
 
 /* ---- sizes and enumerations ---- */
-#define MOAT_CERT_COMP_SIZE 72u       /* a compressed P-256 certificate */
-#define MOAT_CERT_PUBKEY_SIZE 64u     /* X || Y, big-endian, the chip's command format */
-#define MOAT_CERT_SIG_SIZE 64u        /* R || S, big-endian */
-#define MOAT_CERT_KEY_ID_SIZE 20u     /* SHA-1 key identifier */
-#define MOAT_CERT_DEVICE_SN_SIZE 9u   /* the chip serial number (config bytes 0-3, 8-12) */
-#define MOAT_CERT_SIG_DER_MAX 75u     /* BIT STRING holding the largest P-256 ECDSA-Sig-Value */
+#define MOAT_CERT_COMP_SIZE 72u     /* a compressed P-256 certificate */
+#define MOAT_CERT_PUBKEY_SIZE 64u   /* X || Y, big-endian, the chip's command format */
+#define MOAT_CERT_SIG_SIZE 64u      /* R || S, big-endian */
+#define MOAT_CERT_KEY_ID_SIZE 20u   /* SHA-1 key identifier */
+#define MOAT_CERT_DEVICE_SN_SIZE 9u /* the chip serial number (config bytes 0-3, 8-12) */
+#define MOAT_CERT_SIG_DER_MAX 75u   /* BIT STRING holding the largest P-256 ECDSA-Sig-Value */
 #define MOAT_CERT_SERIAL_MAX 32u
 
 /* Date formats, numbered as atcacert's atcacert_date_format_t. */
@@ -71,16 +71,16 @@ enum {
 
 /* Serial-number sources (compressed byte 70 bits 7:4), numbered as atcacert_cert_sn_src_t. */
 enum {
-    MOAT_CERT_SNSRC_STORED = 0x0,          /* stored on the device: not supported here */
-    MOAT_CERT_SNSRC_STORED_DYNAMIC = 0x7,  /* stored, variable size: not supported here */
-    MOAT_CERT_SNSRC_DEVICE_SN = 0x8,       /* 0x40 || 9-byte chip serial (10 bytes) */
-    MOAT_CERT_SNSRC_SIGNER_ID = 0x9,       /* 0x40 || signer ID (3 bytes) */
-    MOAT_CERT_SNSRC_PUB_KEY_HASH = 0xA,    /* SHA-256(pubkey || dates), top bits 01 (TNG) */
-    MOAT_CERT_SNSRC_DEVICE_SN_HASH = 0xB,  /* SHA-256(chip serial || dates), top bits 01 */
-    MOAT_CERT_SNSRC_PUB_KEY_HASH_POS = 0xC,    /* as 0xA, only the top bit cleared */
-    MOAT_CERT_SNSRC_DEVICE_SN_HASH_POS = 0xD,  /* as 0xB, only the top bit cleared */
-    MOAT_CERT_SNSRC_PUB_KEY_HASH_RAW = 0xE,    /* as 0xA, no bit changed */
-    MOAT_CERT_SNSRC_DEVICE_SN_HASH_RAW = 0xF,  /* as 0xB, no bit changed */
+    MOAT_CERT_SNSRC_STORED = 0x0,             /* stored on the device: not supported here */
+    MOAT_CERT_SNSRC_STORED_DYNAMIC = 0x7,     /* stored, variable size: not supported here */
+    MOAT_CERT_SNSRC_DEVICE_SN = 0x8,          /* 0x40 || 9-byte chip serial (10 bytes) */
+    MOAT_CERT_SNSRC_SIGNER_ID = 0x9,          /* 0x40 || signer ID (3 bytes) */
+    MOAT_CERT_SNSRC_PUB_KEY_HASH = 0xA,       /* SHA-256(pubkey || dates), top bits 01 (TNG) */
+    MOAT_CERT_SNSRC_DEVICE_SN_HASH = 0xB,     /* SHA-256(chip serial || dates), top bits 01 */
+    MOAT_CERT_SNSRC_PUB_KEY_HASH_POS = 0xC,   /* as 0xA, only the top bit cleared */
+    MOAT_CERT_SNSRC_DEVICE_SN_HASH_POS = 0xD, /* as 0xB, only the top bit cleared */
+    MOAT_CERT_SNSRC_PUB_KEY_HASH_RAW = 0xE,   /* as 0xA, no bit changed */
+    MOAT_CERT_SNSRC_DEVICE_SN_HASH_RAW = 0xF, /* as 0xB, no bit changed */
 };
 
 /* Standard certificate elements, in atcacert's std_cert_elements order. */
@@ -160,13 +160,13 @@ typedef struct {
 } moat_cert_loc;
 
 typedef struct {
-    uint8_t template_id, chain_id;   /* 0-15, must match compressed byte 69 */
-    uint8_t sn_source;               /* MOAT_CERT_SNSRC_* */
-    uint8_t issue_fmt, expire_fmt;   /* MOAT_CERT_DATEFMT_UTC or _GEN in an X.509 template */
-    uint8_t expire_years;            /* the template's validity (informational) */
-    moat_cert_loc tbs;               /* the TBSCertificate SEQUENCE, header included */
+    uint8_t template_id, chain_id; /* 0-15, must match compressed byte 69 */
+    uint8_t sn_source;             /* MOAT_CERT_SNSRC_* */
+    uint8_t issue_fmt, expire_fmt; /* MOAT_CERT_DATEFMT_UTC or _GEN in an X.509 template */
+    uint8_t expire_years;          /* the template's validity (informational) */
+    moat_cert_loc tbs;             /* the TBSCertificate SEQUENCE, header included */
     moat_cert_loc el[MOAT_CERT_EL_COUNT];
-    const uint8_t *template_der;     /* caller-owned; bytes from the signature on are unused */
+    const uint8_t *template_der; /* caller-owned; bytes from the signature on are unused */
     size_t template_len;
 } moat_cert_def;
 
@@ -211,7 +211,8 @@ size_t moat_cert_rebuild_max(const moat_cert_def *def);
  * public key (plus extra: signer key for the AKI, chip serial for device-SN sources). The
  * signature is re-encoded as minimal DER INTEGERs and the outer length fixed up, as atcacert
  * does. out holds cap bytes (moat_cert_rebuild_max is enough); *out_len gets the size. */
-moat_cert_status moat_cert_rebuild(const moat_cert_def *def, const uint8_t comp[MOAT_CERT_COMP_SIZE],
+moat_cert_status moat_cert_rebuild(const moat_cert_def *def,
+                                   const uint8_t comp[MOAT_CERT_COMP_SIZE],
                                    const uint8_t pubkey[MOAT_CERT_PUBKEY_SIZE],
                                    const moat_cert_extra *extra, uint8_t *out, size_t cap,
                                    size_t *out_len);

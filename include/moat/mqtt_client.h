@@ -15,7 +15,13 @@
  *            QoS 1/2 messages: the application never has to keep a payload alive.
  *   outgoing one record per outgoing QoS 1/2 message in flight (sizes the send window).
  *   incoming_qos2  packet ids of incoming QoS 2 messages delivered and PUBREC'd but not yet
- *            released (PUBREL); this is what makes QoS 2 delivery exactly-once.
+ *            released (PUBREL), oldest first; this is what makes QoS 2 delivery exactly-once.
+ *            When it is full the oldest id is dropped (incoming_evicted counts it). That is
+ *            safe when it holds at least as many ids as the broker's in-flight window: with
+ *            its window full, a broker sends a new message only after our PUBREC for an older
+ *            one arrived (mosquitto frees a slot at PUBREC; its window is
+ *            max_inflight_messages, default 20), so the oldest ids are ones the broker will
+ *            never send again, only release.
  *
  * Threading: one thread at a time per context. The publish callback may call
  * moat_mqtt_client_publish(), nothing else of this API.
@@ -70,8 +76,8 @@ typedef enum {
                                               codec_status says why */
     MOAT_MQTT_CLIENT_ERR_PROTOCOL,         /* a packet a broker must not send now (e.g. a
                                               CONNACK after CONNACK, SUBSCRIBE) */
-    MOAT_MQTT_CLIENT_ERR_INCOMING_FULL,    /* more unreleased incoming QoS 2 messages than
-                                              incoming_qos2 records */
+    MOAT_MQTT_CLIENT_ERR_INCOMING_FULL,    /* a QoS 2 message arrived but there are no
+                                              incoming_qos2 records at all */
     MOAT_MQTT_CLIENT_ERR_ACK_TIMEOUT,      /* no SUBACK/UNSUBACK within the timeout */
     MOAT_MQTT_CLIENT_ERR_KEEPALIVE_TIMEOUT,/* no PINGRESP: the broker or the network is dead */
     MOAT_MQTT_CLIENT_STATUS_COUNT_         /* not a status: the number of them */
@@ -103,13 +109,19 @@ typedef struct {
     size_t store_len;
     moat_mqtt_client_outgoing *outgoing;
     size_t outgoing_count;
-    uint16_t *incoming_qos2;  /* 0 = free slot */
+    uint16_t *incoming_qos2;  /* kept oldest first; the client owns the content */
     size_t incoming_count;
 } moat_mqtt_client_buffers;
 
 /* Called once for every application message (QoS 2: exactly once). `msg` and its topic and
  * payload views are valid only during the call. */
 typedef void (*moat_mqtt_client_publish_cb)(void *user, const moat_mqtt_publish *msg);
+
+/* Optional trace of every packet sent (outgoing true, once the whole packet is out) or
+ * received: its moat_mqtt_type, its packet id (0 if it has none) and, for PUBLISH, the
+ * DUP flag. For debugging output (e.g. `moat sub -d`). */
+typedef void (*moat_mqtt_client_trace_cb)(void *user, bool outgoing, uint8_t type,
+                                          uint16_t packet_id, bool dup);
 
 typedef struct {
     /* set by init */
@@ -118,6 +130,8 @@ typedef struct {
     moat_mqtt_client_buffers buf;
     moat_mqtt_client_publish_cb on_publish;
     void *user;
+    moat_mqtt_client_trace_cb trace;
+    void *trace_user;
     /* connection */
     bool connected;
     bool clean_session;
@@ -146,6 +160,8 @@ typedef struct {
     size_t discarded_on_connect;     /* in-flight messages dropped by the last connect()
                                         because the broker had no session (or clean session) */
     size_t resent_on_connect;        /* PUBLISH/PUBREL resent by the last connect() */
+    size_t incoming_used;            /* entries in buf.incoming_qos2 */
+    size_t incoming_evicted;         /* ids dropped from a full incoming_qos2 (see top) */
 } moat_mqtt_client;
 
 /* Short name of a status, e.g. "broker closed the connection before CONNACK". Never NULL. */
@@ -167,6 +183,9 @@ moat_mqtt_client_status moat_mqtt_client_init(moat_mqtt_client *c, const moat_tr
                                               uint32_t (*now_ms)(void),
                                               const moat_mqtt_client_buffers *bufs,
                                               moat_mqtt_client_publish_cb on_publish, void *user);
+
+/* Installs (or with NULL removes) a packet trace callback. */
+void moat_mqtt_client_set_trace(moat_mqtt_client *c, moat_mqtt_client_trace_cb trace, void *user);
 
 /* Replaces the transport, e.g. after the application opened a new connection for a
  * reconnect. In-flight state is kept. */

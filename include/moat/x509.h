@@ -26,7 +26,7 @@ typedef enum {
     MOAT_X509_ERR_CSR_SIGNATURE, /* the CSR's self-signature does not verify: it was altered
                                     or signed by another key; ask the device for a new CSR */
     MOAT_X509_ERR_KEY_MISMATCH,  /* a private key does not belong to its certificate */
-    MOAT_X509_ERR_CRYPTO,   /* OpenSSL failed an operation (the detail has its error) */
+    MOAT_X509_ERR_CRYPTO,        /* OpenSSL failed an operation (the detail has its error) */
 } moat_x509_status;
 
 /* One line: what the status means and the usual fix. */
@@ -43,8 +43,7 @@ typedef struct {
 /* A new EC P-256 key pair. */
 moat_x509_status moat_x509_generate_p256(EVP_PKEY **out, moat_x509_err *e);
 /* An EC P-256 public key from the raw uncompressed point X||Y (what an ATECC608 returns). */
-moat_x509_status moat_x509_pubkey_from_raw(const uint8_t xy[64], EVP_PKEY **out,
-                                           moat_x509_err *e);
+moat_x509_status moat_x509_pubkey_from_raw(const uint8_t xy[64], EVP_PKEY **out, moat_x509_err *e);
 /* The raw X||Y of an EC P-256 key (public or private). */
 moat_x509_status moat_x509_pubkey_to_raw(const EVP_PKEY *key, uint8_t xy[64], moat_x509_err *e);
 /* RFC 5280 method 1 key identifier: SHA-1 of the uncompressed point 04||X||Y. */
@@ -53,7 +52,7 @@ moat_x509_status moat_x509_key_id(const EVP_PKEY *key, uint8_t id[20], moat_x509
 /* ---- files ----------------------------------------------------------------------------- */
 
 /* Every certificate in a PEM file (a chain file gives several), in file order. */
-moat_x509_status moat_x509_load_certs(const char *path, STACK_OF(X509) **out, moat_x509_err *e);
+moat_x509_status moat_x509_load_certs(const char *path, STACK_OF(X509) * *out, moat_x509_err *e);
 /* The first certificate of a PEM file. */
 moat_x509_status moat_x509_load_cert(const char *path, X509 **out, moat_x509_err *e);
 /* A private key (PEM, unencrypted). */
@@ -67,12 +66,10 @@ moat_x509_status moat_x509_load_public_key(const char *path, EVP_PKEY **out, con
                                            moat_x509_err *e);
 /* Writes PEM. Without `force` an existing file is refused (MOAT_X509_ERR_EXISTS). Keys are
  * created with mode 0600 whatever the umask; certificates 0644. */
-moat_x509_status moat_x509_write_cert(const char *path, X509 *cert, bool force,
-                                      moat_x509_err *e);
-moat_x509_status moat_x509_write_certs(const char *path, X509 *const *certs, size_t n,
-                                       bool force, moat_x509_err *e);
-moat_x509_status moat_x509_write_key(const char *path, EVP_PKEY *key, bool force,
-                                     moat_x509_err *e);
+moat_x509_status moat_x509_write_cert(const char *path, X509 *cert, bool force, moat_x509_err *e);
+moat_x509_status moat_x509_write_certs(const char *path, X509 *const *certs, size_t n, bool force,
+                                       moat_x509_err *e);
+moat_x509_status moat_x509_write_key(const char *path, EVP_PKEY *key, bool force, moat_x509_err *e);
 moat_x509_status moat_x509_write_pubkey(const char *path, EVP_PKEY *key, bool force,
                                         moat_x509_err *e);
 
@@ -88,7 +85,7 @@ typedef struct {
 typedef struct {
     const char *org;       /* O= of both, and the CN prefix; default "Moat" */
     const char *signer_id; /* 4 upper-case hex digits in the signer CN, as Microchip's
-                              "Crypto Authentication Signer XXXX"; default "0001" */
+                              "Crypto Authentication Signer <ID>"; default "0001" */
     time_t not_before;     /* 0: now. Truncated to the whole hour (the compressed form keeps
                               hours only) */
     unsigned root_years;   /* default 40 */
@@ -154,8 +151,8 @@ moat_x509_status moat_x509_verification_cert(X509 *ca, EVP_PKEY *ca_key,
 /* A TLS server certificate (for brokers in tests): CN and one DNS/IP subjectAltName,
  * keyUsage digitalSignature, extendedKeyUsage serverAuth. `san` may be NULL. */
 moat_x509_status moat_x509_issue_server(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *pub,
-                                        const char *cn, const char *san, unsigned days,
-                                        X509 **out, moat_x509_err *e);
+                                        const char *cn, const char *san, unsigned days, X509 **out,
+                                        moat_x509_err *e);
 
 /* ---- chain doctor ---------------------------------------------------------------------- */
 
@@ -192,7 +189,7 @@ typedef struct {
     int openssl_error; /* the X509_V_ERR_* `openssl verify` reports for this cause; 0 none */
     char brief[112];   /* a few words for the tree, e.g. "expired on 2024-01-01 00:00:00 UTC" */
     char cause[768];   /* one line: what is wrong, with the evidence (names, hex, dates) */
-    char fix[384];     /* one line: what to do */
+    char fix[512];     /* one line: what to do */
 } moat_x509_finding;
 
 /* A certificate and what to call it in messages (a file name, "TLS peer cert #1"...). */
@@ -207,23 +204,23 @@ typedef struct {
     size_t n_intermediates;
     const moat_x509_labeled *anchors; /* trust anchors (--root, -CAfile) */
     size_t n_anchors;
-    EVP_PKEY *expected_key;        /* NULL, or the key the leaf must certify (chip slot 0) */
+    EVP_PKEY *expected_key;         /* NULL, or the key the leaf must certify (chip slot 0) */
     const char *expected_key_label; /* e.g. "slot 0 of emu:dev.img" */
-    time_t now;                    /* 0: the current time */
-    const char *intermediate_opt;  /* how the caller supplies intermediates, for the fix
-                                      text; NULL: "--signer" */
-    const char *anchor_opt;        /* NULL: "--root" */
+    time_t now;                     /* 0: the current time */
+    const char *intermediate_opt;   /* how the caller supplies intermediates, for the fix
+                                       text; NULL: "--signer" */
+    const char *anchor_opt;         /* NULL: "--root" */
 } moat_x509_chain_input;
 
 typedef struct {
-    bool ok;                    /* verified by OpenSSL and no finding */
-    int openssl_error;          /* X509_V_OK or the first error X509_verify_cert reported */
+    bool ok;           /* verified by OpenSSL and no finding */
+    int openssl_error; /* X509_V_OK or the first error X509_verify_cert reported */
     int openssl_depth;
-    char openssl_text[128];     /* X509_verify_cert_error_string of it */
-    size_t chain_len;           /* chain[0] = leaf ... chain[len-1] = the top reached */
+    char openssl_text[128]; /* X509_verify_cert_error_string of it */
+    size_t chain_len;       /* chain[0] = leaf ... chain[len-1] = the top reached */
     moat_x509_labeled chain[MOAT_X509_MAX_CHAIN]; /* borrowed from the input */
-    bool chain_trusted_top;     /* chain[len-1] is one of the anchors */
-    char missing_issuer[256];   /* DN of the issuer above the top that was not found, or "" */
+    bool chain_trusted_top;                       /* chain[len-1] is one of the anchors */
+    char missing_issuer[256]; /* DN of the issuer above the top that was not found, or "" */
     size_t n_findings;
     moat_x509_finding findings[MOAT_X509_MAX_FINDINGS];
 } moat_x509_report;

@@ -104,7 +104,9 @@ static void profile_defaults(moatd_config *c)
 {
     bool aws = c->profile == MOATD_PROFILE_AWS;
     if (!is_set(c, "max_packet"))
-        c->max_packet = aws ? 128 * 1024 : 16 * 1024 * 1024; /* AWS: 128 KB per message */
+        /* AWS: 128 KB per message payload; the packet adds a header and a topic of at
+         * most 256 bytes, so the payload rule (profile.c) is the one a client meets */
+        c->max_packet = aws ? 128 * 1024 + 512 : 16 * 1024 * 1024;
     if (!is_set(c, "client_id_max"))
         c->client_id_max = aws ? 128 : 65535;
     if (!is_set(c, "keepalive_min"))

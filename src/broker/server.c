@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -176,7 +177,10 @@ static void check_timeouts(moatd_server *srv, int64_t now)
 
 static int64_t housekeeping(moatd_loop *loop, int64_t id, void *data)
 {
-    check_timeouts(data, moatd_now_ms());
+    moatd_server *srv = data;
+    check_timeouts(srv, moatd_now_ms());
+    if (++srv->housekeeping_ticks % 50 == 0) /* every 5 s: sessions expire in seconds */
+        moatd_session_expire(srv, (int64_t)time(NULL));
     return HOUSEKEEPING_MS;
 }
 
@@ -208,8 +212,20 @@ static int open_store(moatd_server *srv, char *err, size_t errlen)
     return moatd_session_load_all(srv, err, errlen);
 }
 
+/* Each client is one fd: raise the soft limit to the hard one so thousands of connections
+ * need no ulimit tweak (the default soft limit is often 1024). */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int moatd_server_start(moatd_server *srv, char *err, size_t errlen)
 {
+    raise_fd_limit();
     if (open_store(srv, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < srv->cfg.n_listeners; i++) {

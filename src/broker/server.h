@@ -211,6 +211,7 @@ struct moatd_server {
     size_t out_free_n;
     uint64_t next_conn_id;
     int64_t housekeeping_timer, sys_timer;
+    uint32_t housekeeping_ticks;
     bool stopping;
 };
 
@@ -298,6 +299,9 @@ int moatd_session_unsubscribe(moatd_server *srv, moatd_session *s, const char *f
 bool moatd_session_qos2_seen(const moatd_session *s, uint16_t pid);
 void moatd_session_qos2_add(moatd_server *srv, moatd_session *s, uint16_t pid);
 void moatd_session_qos2_del(moatd_server *srv, moatd_session *s, uint16_t pid);
+/* Destroys offline persistent sessions unused for longer than cfg.session_expiry seconds
+ * (`now` in Unix seconds). */
+void moatd_session_expire(moatd_server *srv, int64_t now);
 /* Loads persistent sessions from the store into memory. */
 int moatd_session_load_all(moatd_server *srv, char *err, size_t errlen);
 void moatd_session_free_all(moatd_server *srv);

@@ -346,6 +346,33 @@ void moatd_session_qos2_del(moatd_server *srv, moatd_session *s, uint16_t pid)
     }
 }
 
+/* ---- expiry ---- */
+
+/* Destroys offline persistent sessions older than session_expiry (AWS: 1 hour by default). */
+void moatd_session_expire(moatd_server *srv, int64_t now)
+{
+    uint32_t ttl = srv->cfg.session_expiry;
+    size_t n = 0, cap = moatd_dict_count(srv->sessions);
+    if (ttl == 0 || cap == 0)
+        return;
+    moatd_session **victims = malloc(cap * sizeof(*victims));
+    if (victims == NULL)
+        return;
+    size_t b = 0;
+    for (moatd_dict_entry *e = moatd_dict_next(srv->sessions, &b, NULL); e;
+         e = moatd_dict_next(srv->sessions, &b, e)) {
+        moatd_session *s = e->value;
+        if (s->conn == NULL && !s->clean && now - s->last_seen > (int64_t)ttl)
+            victims[n++] = s;
+    }
+    for (size_t i = 0; i < n; i++) {
+        moatd_log(MOATD_LOG_INFO, "expire", "client", victims[i]->client_id, "reason",
+                  "persistent session unused for longer than session_expiry", NULL);
+        moatd_session_destroy(srv, victims[i]);
+    }
+    free(victims);
+}
+
 /* ---- loading from the store ---- */
 
 static bool load_session(void *ctx, const char *client_id, int64_t last_seen)

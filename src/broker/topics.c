@@ -33,55 +33,38 @@ moatd_topics *moatd_topics_create(bool hash_matches_parent)
     return t;
 }
 
-static void free_node(node *n)
+static void destroy_node(node *n);
+
+/* Frees what a node owns: its children (recursively), subscriptions and key. */
+static void free_contents(node *n)
 {
-    if (n == NULL)
-        return;
     if (n->children) {
         size_t b = 0;
         for (moatd_dict_entry *e = moatd_dict_next(n->children, &b, NULL); e;
              e = moatd_dict_next(n->children, &b, e))
-            free_node(e->value);
+            destroy_node(e->value);
         moatd_dict_free(n->children);
     }
-    free_node(n->plus);
-    free_node(n->hash);
+    if (n->plus)
+        destroy_node(n->plus);
+    if (n->hash)
+        destroy_node(n->hash);
     free(n->subs);
     free(n->key);
+}
+
+static void destroy_node(node *n)
+{
+    free_contents(n);
+    free(n);
 }
 
 void moatd_topics_free(moatd_topics *t)
 {
     if (t == NULL)
         return;
-    node *r = &t->root;
-    if (r->children) {
-        size_t b = 0;
-        for (moatd_dict_entry *e = moatd_dict_next(r->children, &b, NULL); e;
-             e = moatd_dict_next(r->children, &b, e)) {
-            free_node(e->value);
-            free(e->value);
-        }
-        moatd_dict_free(r->children);
-    }
-    if (r->plus) {
-        free_node(r->plus);
-        free(r->plus);
-    }
-    if (r->hash) {
-        free_node(r->hash);
-        free(r->hash);
-    }
-    free(r->subs);
+    free_contents(&t->root);
     free(t);
-}
-
-/* free_node frees a node's contents; the node itself is freed by whoever owns the pointer.
- * Children stored in dicts and plus/hash pointers are owned by their parent. */
-static void destroy_child(node *n)
-{
-    free_node(n);
-    free(n);
 }
 
 /* Length of the level starting at s[0..len): up to the next '/' or the end. */
@@ -194,7 +177,7 @@ static void prune(moatd_topics *t, node *n)
             moatd_dict_free(p->children);
             p->children = NULL;
         }
-        destroy_child(n);
+        destroy_node(n);
         n = p;
     }
 }

@@ -10,14 +10,13 @@
 
 static int ca_usage(FILE *f, int rc)
 {
-    fprintf(f,
-            "usage: moat ca init --out DIR [--org ORG] [--signer-id XXXX] [--root-years N]\n"
-            "                    [--signer-years N] [--force]\n"
-            "         writes DIR/root.crt root.key signer.crt signer.key (keys mode 0600)\n"
-            "       moat ca verification-cert --ca DIR --registration-code CODE --out FILE\n"
-            "                    [--by signer|root] [--days N] [--force]\n"
-            "         the certificate AWS IoT asks for when registering a CA\n"
-            "         (aws iot get-registration-code gives CODE)\n");
+    fprintf(f, "usage: moat ca init --out DIR [--org ORG] [--signer-id HHHH] [--root-years N]\n"
+               "                    [--signer-years N] [--force]\n"
+               "         writes DIR/root.crt root.key signer.crt signer.key (keys mode 0600)\n"
+               "       moat ca verification-cert --ca DIR --registration-code CODE --out FILE\n"
+               "                    [--by signer|root] [--days N] [--force]\n"
+               "         the certificate AWS IoT asks for when registering a CA\n"
+               "         (aws iot get-registration-code gives CODE)\n");
     return rc;
 }
 
@@ -26,8 +25,8 @@ static int parse_uint(const char *s, const char *what, unsigned max, unsigned *o
     char *end;
     unsigned long v = strtoul(s, &end, 10);
     if (!*s || *end || v > max) {
-        fprintf(stderr, "moat ca: %s must be a whole number from 0 to %u, not \"%s\"\n", what,
-                max, s);
+        fprintf(stderr, "moat ca: %s must be a whole number from 0 to %u, not \"%s\"\n", what, max,
+                s);
         return -1;
     }
     *out = (unsigned)v;
@@ -36,11 +35,14 @@ static int parse_uint(const char *s, const char *what, unsigned max, unsigned *o
 
 static int ca_init(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'},          {"org", required_argument, 0, 'g'},
-        {"signer-id", required_argument, 0, 'i'},    {"root-years", required_argument, 0, 'r'},
-        {"signer-years", required_argument, 0, 's'}, {"force", no_argument, 0, 'f'},
-        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"org", required_argument, 0, 'g'},
+                                         {"signer-id", required_argument, 0, 'i'},
+                                         {"root-years", required_argument, 0, 'r'},
+                                         {"signer-years", required_argument, 0, 's'},
+                                         {"force", no_argument, 0, 'f'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     moat_x509_ca_opts o;
     moat_x509_ca_opts_init(&o);
     const char *out = NULL;
@@ -49,18 +51,35 @@ static int ca_init(int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 'g': o.org = optarg; break;
-        case 'i': o.signer_id = optarg; break;
-        case 'r': if (parse_uint(optarg, "--root-years", 100, &o.root_years)) return 2; break;
-        case 's': if (parse_uint(optarg, "--signer-years", 127, &o.signer_years)) return 2; break;
-        case 'f': force = true; break;
-        case 'h': return ca_usage(stdout, 0);
-        default: return ca_usage(stderr, 2);
+        case 'o':
+            out = optarg;
+            break;
+        case 'g':
+            o.org = optarg;
+            break;
+        case 'i':
+            o.signer_id = optarg;
+            break;
+        case 'r':
+            if (parse_uint(optarg, "--root-years", 100, &o.root_years))
+                return 2;
+            break;
+        case 's':
+            if (parse_uint(optarg, "--signer-years", 127, &o.signer_years))
+                return 2;
+            break;
+        case 'f':
+            force = true;
+            break;
+        case 'h':
+            return ca_usage(stdout, 0);
+        default:
+            return ca_usage(stderr, 2);
         }
     }
     if (!out || optind < argc) {
-        fprintf(stderr, "moat ca init: %s\n", out ? "unexpected argument" : "--out DIR is required");
+        fprintf(stderr, "moat ca init: %s\n",
+                out ? "unexpected argument" : "--out DIR is required");
         return ca_usage(stderr, 2);
     }
     moat_x509_ca ca;
@@ -99,14 +118,29 @@ static int ca_verification(int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': dir = optarg; break;
-        case 'r': code = optarg; break;
-        case 'o': out = optarg; break;
-        case 'b': by = optarg; break;
-        case 'd': if (parse_uint(optarg, "--days", 36500, &days)) return 2; break;
-        case 'f': force = true; break;
-        case 'h': return ca_usage(stdout, 0);
-        default: return ca_usage(stderr, 2);
+        case 'c':
+            dir = optarg;
+            break;
+        case 'r':
+            code = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'b':
+            by = optarg;
+            break;
+        case 'd':
+            if (parse_uint(optarg, "--days", 36500, &days))
+                return 2;
+            break;
+        case 'f':
+            force = true;
+            break;
+        case 'h':
+            return ca_usage(stdout, 0);
+        default:
+            return ca_usage(stderr, 2);
         }
     }
     if (!dir || !code || !out || optind < argc) {
@@ -115,8 +149,10 @@ static int ca_verification(int argc, char **argv)
         return 2;
     }
     if (strcmp(by, "signer") != 0 && strcmp(by, "root") != 0) {
-        fprintf(stderr, "moat ca verification-cert: --by is 'signer' (the CA that signs "
-                        "devices, the one AWS IoT must know) or 'root', not \"%s\"\n", by);
+        fprintf(stderr,
+                "moat ca verification-cert: --by is 'signer' (the CA that signs "
+                "devices, the one AWS IoT must know) or 'root', not \"%s\"\n",
+                by);
         return 2;
     }
     moat_x509_ca ca;

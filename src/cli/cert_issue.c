@@ -25,19 +25,22 @@ typedef struct {
 
 static int issue_usage(FILE *f, int rc)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: moat cert issue --ca DIR (--se LOCATOR [--slot N] | --pubkey PEM | --csr CSR)\n"
         "                       --out FILE [options]\n"
         "       moat cert issue --ca DIR --batch LIST --out-dir DIR [options]\n"
         "  --se LOCATOR     the key of a secure element: emu:IMAGE, emu+unix:SOCKET,\n"
-        "                   i2c:/dev/i2c-N[@0x35] (slot 0 unless --slot), pkcs11:..., file:KEY.pem\n"
+        "                   i2c:/dev/i2c-N[@0x35] (slot 0 unless --slot), pkcs11:..., "
+        "file:KEY.pem\n"
         "  --pubkey PEM     a PUBLIC KEY (or certificate / private key) PEM\n"
         "  --csr CSR        a CSR; its signature is checked\n"
         "  --sn HEX         the chip's 9-byte serial number (18 hex digits); read from the chip\n"
         "                   with an ATECC608 --se\n"
         "  --cn NAME        the subject CN as given (default: --cn-format applied to the serial,\n"
         "                   or a CSR's own CN)\n"
-        "  --cn-format FMT  default \"sn{sn}\" (Trust&GO); \"{sn} ATECC\" is Microchip's legacy form\n"
+        "  --cn-format FMT  default \"sn{sn}\" (Trust&GO); \"{sn} ATECC\" is Microchip's legacy "
+        "form\n"
         "  --org ORG        subject O (default: the signer's O)\n"
         "  --not-before \"YYYY-MM-DD[ HH]\"  UTC, whole hours (default: now, truncated)\n"
         "  --years N        validity in whole years, 0-127; 0 = no expiry (9999-12-31 23:59:59);\n"
@@ -102,8 +105,10 @@ static int key_from_se(issue_args *a, moat_x509_device_opts *o, EVP_PKEY **pub)
         }
         moat_atecc_close_locator(dev);
         if (st != MOAT_ATECC_OK) {
-            fprintf(stderr, "moat cert issue: %s slot %u: %s\n", a->se, a->slot,
-                    moat_atecc_strerror(st));
+            fprintf(stderr,
+                    "moat cert issue: %s slot %u: %s\n  (the slot needs a private key: "
+                    "provision the chip first, e.g. moat se --se %s provision)\n",
+                    a->se, a->slot, moat_atecc_strerror(st), a->se);
             return 1;
         }
     } else if (ls == MOAT_ATECC_LOC_NOT_ATECC) {
@@ -112,7 +117,8 @@ static int key_from_se(issue_args *a, moat_x509_device_opts *o, EVP_PKEY **pub)
         if (ss == MOAT_SE_OK)
             ss = moat_se_public_key(se, xy);
         if (ss != MOAT_SE_OK) {
-            fprintf(stderr, "moat cert issue: %s: %s\n", a->se, err[0] ? err : moat_se_strerror(ss));
+            fprintf(stderr, "moat cert issue: %s: %s\n", a->se,
+                    err[0] ? err : moat_se_strerror(ss));
             moat_se_close(se);
             return 1;
         }
@@ -154,7 +160,8 @@ static int issue_one(const moat_x509_ca *ca, EVP_PKEY *pub, const moat_x509_devi
     if (st == MOAT_X509_OK)
         st = moat_x509_write_cert(out, cert, force, &e);
     if (st != MOAT_X509_OK) {
-        fprintf(stderr, "moat cert issue: %s: %s\n", out, e.msg[0] ? e.msg : moat_x509_strerror(st));
+        fprintf(stderr, "moat cert issue: %s: %s\n", out,
+                e.msg[0] ? e.msg : moat_x509_strerror(st));
         X509_free(cert);
         return 1;
     }
@@ -216,8 +223,10 @@ static int issue_batch_line(issue_args *a, const moat_x509_ca *ca, const char *b
         o.cn = cn;
     } else if (name) {
         if (parse_hex_sn(name, o.sn)) {
-            fprintf(stderr, "moat cert issue: %s:%u: \"%s\" is neither 18 hex digits (a chip "
-                            "serial) nor CN=NAME\n", a->batch, lineno, name);
+            fprintf(stderr,
+                    "moat cert issue: %s:%u: \"%s\" is neither 18 hex digits (a chip "
+                    "serial) nor CN=NAME\n",
+                    a->batch, lineno, name);
             return 1;
         }
         o.have_sn = true;
@@ -247,8 +256,10 @@ static int issue_batch_line(issue_args *a, const moat_x509_ca *ca, const char *b
         name_buf[18] = 0;
     }
     if (!name_buf[0]) {
-        fprintf(stderr, "moat cert issue: %s:%u: %s has no name: add the chip serial (18 hex "
-                        "digits) or CN=NAME after the path\n", a->batch, lineno, path);
+        fprintf(stderr,
+                "moat cert issue: %s:%u: %s has no name: add the chip serial (18 hex "
+                "digits) or CN=NAME after the path\n",
+                a->batch, lineno, path);
         EVP_PKEY_free(pub);
         return 1;
     }
@@ -297,24 +308,36 @@ static int issue_batch(issue_args *a, const moat_x509_ca *ca)
 
 static int parse_args(int argc, char **argv, issue_args *a)
 {
-    static const struct option opts[] = {
-        {"ca", required_argument, 0, 'c'},        {"se", required_argument, 0, 'S'},
-        {"slot", required_argument, 0, 'l'},      {"pubkey", required_argument, 0, 'p'},
-        {"csr", required_argument, 0, 'r'},       {"out", required_argument, 0, 'o'},
-        {"batch", required_argument, 0, 'b'},     {"out-dir", required_argument, 0, 'D'},
-        {"sn", required_argument, 0, 'n'},        {"cn", required_argument, 0, 'C'},
-        {"cn-format", required_argument, 0, 'F'}, {"org", required_argument, 0, 'O'},
-        {"not-before", required_argument, 0, 'B'}, {"years", required_argument, 0, 'y'},
-        {"no-key-agreement", no_argument, 0, 'K'}, {"no-client-auth", no_argument, 0, 'A'},
-        {"force", no_argument, 0, 'f'},           {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"ca", required_argument, 0, 'c'},
+                                         {"se", required_argument, 0, 'S'},
+                                         {"slot", required_argument, 0, 'l'},
+                                         {"pubkey", required_argument, 0, 'p'},
+                                         {"csr", required_argument, 0, 'r'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"batch", required_argument, 0, 'b'},
+                                         {"out-dir", required_argument, 0, 'D'},
+                                         {"sn", required_argument, 0, 'n'},
+                                         {"cn", required_argument, 0, 'C'},
+                                         {"cn-format", required_argument, 0, 'F'},
+                                         {"org", required_argument, 0, 'O'},
+                                         {"not-before", required_argument, 0, 'B'},
+                                         {"years", required_argument, 0, 'y'},
+                                         {"no-key-agreement", no_argument, 0, 'K'},
+                                         {"no-client-auth", no_argument, 0, 'A'},
+                                         {"force", no_argument, 0, 'f'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     char *end;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': a->ca_dir = optarg; break;
-        case 'S': a->se = optarg; break;
+        case 'c':
+            a->ca_dir = optarg;
+            break;
+        case 'S':
+            a->se = optarg;
+            break;
         case 'l':
             a->slot = (unsigned)strtoul(optarg, &end, 10);
             if (*end || a->slot > 15) {
@@ -322,11 +345,21 @@ static int parse_args(int argc, char **argv, issue_args *a)
                 return 2;
             }
             break;
-        case 'p': a->pubkey = optarg; break;
-        case 'r': a->csr = optarg; break;
-        case 'o': a->out = optarg; break;
-        case 'b': a->batch = optarg; break;
-        case 'D': a->out_dir = optarg; break;
+        case 'p':
+            a->pubkey = optarg;
+            break;
+        case 'r':
+            a->csr = optarg;
+            break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case 'b':
+            a->batch = optarg;
+            break;
+        case 'D':
+            a->out_dir = optarg;
+            break;
         case 'n':
             if (parse_hex_sn(optarg, a->dev.sn)) {
                 fprintf(stderr, "moat cert issue: --sn takes the 9-byte chip serial as 18 hex "
@@ -335,9 +368,15 @@ static int parse_args(int argc, char **argv, issue_args *a)
             }
             a->dev.have_sn = a->sn_given = true;
             break;
-        case 'C': a->dev.cn = optarg; break;
-        case 'F': a->dev.cn_format = optarg; break;
-        case 'O': a->dev.org = optarg; break;
+        case 'C':
+            a->dev.cn = optarg;
+            break;
+        case 'F':
+            a->dev.cn_format = optarg;
+            break;
+        case 'O':
+            a->dev.org = optarg;
+            break;
         case 'B':
             if (parse_not_before(optarg, &a->dev.not_before)) {
                 fprintf(stderr, "moat cert issue: --not-before takes \"YYYY-MM-DD\" or "
@@ -353,18 +392,27 @@ static int parse_args(int argc, char **argv, issue_args *a)
                 return 2;
             }
             break;
-        case 'K': a->dev.key_agreement = false; break;
-        case 'A': a->dev.client_auth = false; break;
-        case 'f': a->force = true; break;
-        case 'h': return issue_usage(stdout, 0) - 1;
-        default: return issue_usage(stderr, 2);
+        case 'K':
+            a->dev.key_agreement = false;
+            break;
+        case 'A':
+            a->dev.client_auth = false;
+            break;
+        case 'f':
+            a->force = true;
+            break;
+        case 'h':
+            return issue_usage(stdout, 0) - 1;
+        default:
+            return issue_usage(stderr, 2);
         }
     }
     int inputs = !!a->se + !!a->pubkey + !!a->csr + !!a->batch;
     if (!a->ca_dir || inputs != 1 || optind < argc || (a->batch && !a->out_dir) ||
         (!a->batch && !a->out)) {
-        fprintf(stderr, "moat cert issue: give --ca DIR, exactly one of --se/--pubkey/--csr/--batch, "
-                        "and --out FILE (--out-dir DIR with --batch)\n");
+        fprintf(stderr,
+                "moat cert issue: give --ca DIR, exactly one of --se/--pubkey/--csr/--batch, "
+                "and --out FILE (--out-dir DIR with --batch)\n");
         return issue_usage(stderr, 2);
     }
     return 0;

@@ -243,6 +243,17 @@ static bool alloc_buffers(cli_session *s)
     return false;
 }
 
+/* -d: one line per packet, like mosquitto_sub -d. */
+static void print_trace(void *user, bool outgoing, uint8_t type, uint16_t id, bool dup)
+{
+    const cli_conn_opts *o = user;
+    fprintf(stderr, "%s: %s %s", o->prog, outgoing ? "sent" : "received",
+            moat_mqtt_type_name(type));
+    if (id)
+        fprintf(stderr, " (id %u%s)", (unsigned)id, dup ? ", DUP" : "");
+    fputc('\n', stderr);
+}
+
 static void report_session(const cli_session *s)
 {
     const cli_conn_opts *o = s->opts;
@@ -272,6 +283,8 @@ bool cli_session_open(cli_session *s, const cli_conn_opts *o, moat_mqtt_client_p
     moat_mqtt_client_status st =
         moat_mqtt_client_init(&s->client, &s->transport, moat_posix_now_ms, &s->bufs, cb, user);
     moat_mqtt_connect info = connect_info(o);
+    if (o->debug)
+        moat_mqtt_client_set_trace(&s->client, print_trace, (void *)o);
     if (st == MOAT_MQTT_CLIENT_OK)
         st = moat_mqtt_client_connect(&s->client, &info, o->connect_timeout_ms,
                                       &s->session_present);

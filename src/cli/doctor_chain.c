@@ -22,14 +22,18 @@ typedef struct {
 
 static int chain_usage(FILE *f, int rc)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: moat doctor chain DEVICE.crt [--signer SIGNER.crt]... [--root ROOT.crt]...\n"
-        "                         [--se LOCATOR [--slot N] | --pubkey PEM] [--at \"YYYY-MM-DD HH:MM\"]\n"
-        "  DEVICE.crt     the device certificate (more certificates in the file are intermediates)\n"
+        "                         [--se LOCATOR [--slot N] | --pubkey PEM] [--at \"YYYY-MM-DD "
+        "HH:MM\"]\n"
+        "  DEVICE.crt     the device certificate (more certificates in the file are "
+        "intermediates)\n"
         "  --signer FILE  intermediate CA certificate(s), untrusted (openssl -untrusted)\n"
         "  --root FILE    trust anchor(s) (openssl -CAfile)\n"
         "  --se LOCATOR   check that the device certificate certifies this key (ATECC608 slot 0\n"
-        "                 unless --slot; emu:IMAGE, emu+unix:SOCKET, i2c:..., pkcs11:..., file:...)\n"
+        "                 unless --slot; emu:IMAGE, emu+unix:SOCKET, i2c:..., pkcs11:..., "
+        "file:...)\n"
         "  --pubkey PEM   the same check against a PEM public key\n"
         "  --at TIME      verify at this UTC time instead of now\n"
         "exit status: 0 the chain verifies, 1 findings were printed, 2 bad usage or input\n");
@@ -95,7 +99,8 @@ static int expected_from_se(const char *loc, unsigned slot, EVP_PKEY **out)
             ss = moat_se_public_key(se, xy);
         moat_se_close(se);
         if (ss != MOAT_SE_OK) {
-            fprintf(stderr, "moat doctor chain: %s: %s\n", loc, err[0] ? err : moat_se_strerror(ss));
+            fprintf(stderr, "moat doctor chain: %s: %s\n", loc,
+                    err[0] ? err : moat_se_strerror(ss));
             return -1;
         }
     } else {
@@ -149,15 +154,25 @@ static int parse_chain_args(int argc, char **argv, chain_args *a)
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 's': if (load_into(optarg, &a->inter, NULL)) return 2; break;
-        case 'r': if (load_into(optarg, &a->anchors, NULL)) return 2; break;
-        case 'S': se = optarg; break;
+        case 's':
+            if (load_into(optarg, &a->inter, NULL))
+                return 2;
+            break;
+        case 'r':
+            if (load_into(optarg, &a->anchors, NULL))
+                return 2;
+            break;
+        case 'S':
+            se = optarg;
+            break;
         case 'l':
             slot = strtoul(optarg, &end, 10);
             if (*end || slot > 15)
                 return chain_usage(stderr, 2);
             break;
-        case 'p': pubkey = optarg; break;
+        case 'p':
+            pubkey = optarg;
+            break;
         case 'a':
             if (parse_at(optarg, &a->now)) {
                 fprintf(stderr, "moat doctor chain: --at takes \"YYYY-MM-DD\" or "
@@ -165,8 +180,10 @@ static int parse_chain_args(int argc, char **argv, chain_args *a)
                 return 2;
             }
             break;
-        case 'h': return chain_usage(stdout, 0) - 1;
-        default: return chain_usage(stderr, 2);
+        case 'h':
+            return chain_usage(stdout, 0) - 1;
+        default:
+            return chain_usage(stderr, 2);
         }
     }
     if (optind + 1 != argc) {

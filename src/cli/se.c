@@ -28,26 +28,27 @@ typedef struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: moat se [--se LOCATOR] COMMAND [ARGS]\n\n"
-            "commands:\n"
-            "  info                      revision, serial number, lock states\n"
-            "  config                    the config zone decoded, slot by slot\n"
-            "  provision [--force]       write Moat's Trust&GO-like layout, lock, make the slot-0 key\n"
-            "  genkey SLOT               generate a new private key in SLOT, print its public key\n"
-            "  pubkey SLOT [--out F]     public key of the private key in SLOT (PEM)\n"
-            "  sign SLOT FILE [--out F]  ECDSA P-256 signature of SHA-256(FILE) (DER)\n"
-            "  ecdh SLOT PEER.pem [--out F]  shared secret with a peer's public key\n"
-            "  read SLOT [--hex] [--out F]   contents of a data slot\n"
-            "  read --zone config|otp [--hex] [--out F]\n"
-            "  write SLOT FILE           write FILE at the start of data slot SLOT\n"
-            "  lock config|data|slot N   lock a zone or a slot (permanent on a real chip)\n"
-            "  random                    32 random bytes (hex)\n"
-            "  selftest                  run the chip's self tests\n"
-            "  counter N [--inc]         read (or increment) monotonic counter 0 or 1\n\n"
-            "--se LOCATOR (default: $MOAT_SE) is one of:\n%s"
-            "--stats prints the chip operations used to stderr. Details: docs/se-cli.md\n",
-            moat_atecc_locator_forms());
+    fprintf(
+        f,
+        "usage: moat se [--se LOCATOR] COMMAND [ARGS]\n\n"
+        "commands:\n"
+        "  info                      revision, serial number, lock states\n"
+        "  config                    the config zone decoded, slot by slot\n"
+        "  provision [--force]       write Moat's Trust&GO-like layout, lock, make the slot-0 key\n"
+        "  genkey SLOT               generate a new private key in SLOT, print its public key\n"
+        "  pubkey SLOT [--out F]     public key of the private key in SLOT (PEM)\n"
+        "  sign SLOT FILE [--out F]  ECDSA P-256 signature of SHA-256(FILE) (DER)\n"
+        "  ecdh SLOT PEER.pem [--out F]  shared secret with a peer's public key\n"
+        "  read SLOT [--hex] [--out F]   contents of a data slot\n"
+        "  read --zone config|otp [--hex] [--out F]\n"
+        "  write SLOT FILE           write FILE at the start of data slot SLOT\n"
+        "  lock config|data|slot N   lock a zone or a slot (permanent on a real chip)\n"
+        "  random                    32 random bytes (hex)\n"
+        "  selftest                  run the chip's self tests\n"
+        "  counter N [--inc]         read (or increment) monotonic counter 0 or 1\n\n"
+        "--se LOCATOR (default: $MOAT_SE) is one of:\n%s"
+        "--stats prints the chip operations used to stderr. Details: docs/se-cli.md\n",
+        moat_atecc_locator_forms());
 }
 
 /* ---- output helpers ---- */
@@ -148,8 +149,10 @@ static int load_peer(const char *path, uint8_t xy[64])
     else if (!EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
                                              NULL) ||
              strcmp(group, "prime256v1") != 0)
-        fprintf(stderr, "moat se: %s is not a P-256 (prime256v1) key; the ATECC608 does ECDH "
-                        "on P-256 only\n", path);
+        fprintf(stderr,
+                "moat se: %s is not a P-256 (prime256v1) key; the ATECC608 does ECDH "
+                "on P-256 only\n",
+                path);
     else if (!EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n) ||
              n != 65 || pt[0] != 0x04)
         fprintf(stderr, "moat se: %s: cannot get the uncompressed point\n", path);
@@ -203,61 +206,85 @@ static int sha256_file(const char *path, uint8_t digest[32])
 
 /* ---- errors with the reason the chip refused ---- */
 
+/* What the config zone says about one slot, for explaining refusals. */
+typedef struct {
+    moat_atecc_lock_state locks;
+    bool priv, slot_locked;
+    uint16_t sc; /* SlotConfig */
+} slot_facts;
+
+static const char *why_read(const slot_facts *f)
+{
+    if (f->priv)
+        return "it holds a private key (KeyConfig.Private=1); private keys never leave the "
+               "chip. `moat se pubkey SLOT` gives its public key";
+    if (!f->locks.data_locked)
+        return "the data zone is not locked yet; before the data lock slots can only be "
+               "written 32 bytes at a time and never read (run `moat se provision`)";
+    if (f->sc & 0x80)
+        return "the slot is secret (SlotConfig.IsSecret=1) and not readable in clear";
+    return NULL;
+}
+
+static const char *why_write(const slot_facts *f)
+{
+    if (f->priv)
+        return "it holds a private key: Write cannot set keys, GenKey creates them";
+    if (f->slot_locked)
+        return "the slot is locked (SlotLocked); it can never be written again";
+    if (!f->locks.data_locked)
+        return "the data zone is not locked yet: only whole 32-byte blocks can be written";
+    return "its SlotConfig.WriteConfig forbids clear writes";
+}
+
+/* GenKey, pubkey, Sign, ECDH. */
+static const char *why_key(const slot_facts *f, const char *what)
+{
+    if (!f->priv)
+        return "it is not a private-key slot (KeyConfig.Private=0); GenKey, Sign and ECDH work "
+               "only on private P-256 key slots (slots 0-4 in Moat's layout)";
+    if (!f->locks.config_locked)
+        return "the config zone is not locked yet (run `moat se provision`)";
+    if (!strcmp(what, "genkey") && !(f->sc & 0x2000))
+        return "its SlotConfig does not allow GenKey to replace the key (WriteConfig bit 13)";
+    if (!strcmp(what, "genkey") && f->slot_locked)
+        return "the slot is locked; its key is permanent";
+    if (!strcmp(what, "sign") && !(f->sc & 1))
+        return "its SlotConfig does not allow external signatures (ReadKey bit 0)";
+    if (!strcmp(what, "ecdh") && !(f->sc & 4))
+        return "its SlotConfig does not allow ECDH (ReadKey bit 2)";
+    if (!f->locks.data_locked)
+        return "the data zone is not locked yet (run `moat se provision`)";
+    return NULL;
+}
+
 /* After an execution error, reads the config zone to say which rule refused `what`. */
 static void explain_refusal(moat_atecc *dev, const char *what, int slot)
 {
-    uint8_t cfg[128];
     moat_atecc_status saved = dev->last_error;
-    uint8_t saved_chip = dev->last_chip_status;
-    if (moat_atecc_read_config(dev, cfg) != MOAT_ATECC_OK)
-        goto out;
-    moat_atecc_lock_state l;
-    moat_atecc_decode_locks(cfg, &l);
-    const char *why = NULL;
-    char buf[200];
-    bool priv = slot >= 0 && moat_atecc_slot_is_private(cfg, (uint8_t)slot);
-    uint16_t sc = slot >= 0 ? moat_atecc_slot_config(cfg, (uint8_t)slot) : 0;
-    bool use_key = !strcmp(what, "sign") || !strcmp(what, "ecdh") || !strcmp(what, "pubkey");
-    if (!strcmp(what, "read") && priv)
-        why = "it holds a private key (KeyConfig.Private=1); private keys never leave the chip. "
-              "`moat se pubkey SLOT` gives its public key";
-    else if ((!strcmp(what, "read") || !strcmp(what, "write")) && !l.data_locked)
-        why = "the data zone is not locked yet; before the data lock slots can only be written "
-              "32 bytes at a time and never read (run `moat se provision`)";
-    else if (!strcmp(what, "read") && (sc & 0x80))
-        why = "the slot is secret (SlotConfig.IsSecret=1) and not readable in clear";
-    else if (!strcmp(what, "write") && priv)
-        why = "it holds a private key: Write cannot set keys, GenKey creates them";
-    else if (!strcmp(what, "write") && slot >= 0 && (l.slot_locked & (1u << slot)))
-        why = "the slot is locked (SlotLocked); it can never be written again";
-    else if (!strcmp(what, "write config") && l.config_locked)
-        why = "the config zone is locked; it can never be written again";
-    else if (!strcmp(what, "write"))
-        why = "its SlotConfig.WriteConfig forbids clear writes";
-    else if ((!strcmp(what, "genkey") || use_key) && !priv)
-        why = "it is not a private-key slot (KeyConfig.Private=0); GenKey, Sign and ECDH work "
-              "only on private P-256 key slots (slots 0-4 in Moat's layout)";
-    else if (!strcmp(what, "genkey") && !(sc & 0x2000))
-        why = "its SlotConfig does not allow GenKey to replace the key (WriteConfig bit 13)";
-    else if (!strcmp(what, "genkey") && (l.slot_locked & (1u << slot)))
-        why = "the slot is locked; its key is permanent";
-    else if (!strcmp(what, "genkey") && !l.config_locked)
-        why = "the config zone is not locked yet (run `moat se provision`)";
-    else if (!strcmp(what, "sign") && !(sc & 1))
-        why = "its SlotConfig does not allow external signatures (ReadKey bit 0)";
-    else if (!strcmp(what, "ecdh") && !(sc & 4))
-        why = "its SlotConfig does not allow ECDH (ReadKey bit 2)";
-    else if (use_key && !l.data_locked)
-        why = "the data zone is not locked yet (run `moat se provision`)";
-    else if (!strncmp(what, "lock", 4))
-        why = "that zone or slot is already locked, the CRC did not match, or the slot is not "
-              "lockable (KeyConfig.Lockable=0)";
-    if (why) {
-        if (slot >= 0)
-            snprintf(buf, sizeof buf, "slot %d", slot);
-        fprintf(stderr, "  why: %s%s%s\n", slot >= 0 ? buf : "", slot >= 0 ? ": " : "", why);
+    uint8_t saved_chip = dev->last_chip_status, cfg[128];
+    if (moat_atecc_read_config(dev, cfg) == MOAT_ATECC_OK) {
+        slot_facts f = {.priv = false};
+        moat_atecc_decode_locks(cfg, &f.locks);
+        uint8_t s = (uint8_t)(slot >= 0 ? slot : 0);
+        f.priv = slot >= 0 && moat_atecc_slot_is_private(cfg, s);
+        f.slot_locked = slot >= 0 && (f.locks.slot_locked & (1u << s));
+        f.sc = moat_atecc_slot_config(cfg, s);
+        const char *why = NULL;
+        if (!strcmp(what, "read"))
+            why = why_read(&f);
+        else if (!strcmp(what, "write"))
+            why = why_write(&f);
+        else if (!strncmp(what, "lock", 4))
+            why = "that zone or slot is already locked, the CRC did not match, or the slot is "
+                  "not lockable (KeyConfig.Lockable=0)";
+        else if (slot >= 0)
+            why = why_key(&f, what);
+        if (why && slot >= 0)
+            fprintf(stderr, "  why: slot %d: %s\n", slot, why);
+        else if (why)
+            fprintf(stderr, "  why: %s\n", why);
     }
-out:
     dev->last_error = saved;
     dev->last_chip_status = saved_chip;
 }
@@ -365,8 +392,7 @@ static int cmd_config(se_opts *o)
         moat_atecc_describe_slot(cfg, s, words, sizeof words);
         printf("slot %2u (%3zu B) SlotConfig %04X KeyConfig %04X%s: %s\n", s,
                moat_atecc_slot_size(s), moat_atecc_slot_config(cfg, s),
-               moat_atecc_key_config(cfg, s), (l.slot_locked & (1u << s)) ? " LOCKED" : "",
-               words);
+               moat_atecc_key_config(cfg, s), (l.slot_locked & (1u << s)) ? " LOCKED" : "", words);
     }
     if (o->hex) {
         for (int i = 0; i < 128; i += 16) {
@@ -518,8 +544,10 @@ static int cmd_random(se_opts *o)
 
 static int cmd_selftest(se_opts *o)
 {
-    static const struct { uint8_t bit; const char *name; } tests[] = {
-        {0x01, "RNG"}, {0x02, "ECDSA"}, {0x08, "ECDH"}, {0x10, "AES"}, {0x20, "SHA"}};
+    static const struct {
+        uint8_t bit;
+        const char *name;
+    } tests[] = {{0x01, "RNG"}, {0x02, "ECDSA"}, {0x08, "ECDH"}, {0x10, "AES"}, {0x20, "SHA"}};
     int failures = 0;
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         uint8_t failed = 0;
@@ -595,7 +623,8 @@ static int cmd_provision(se_opts *o)
     uint8_t pub[64], serial[9];
     moat_atecc_provision_report rep;
     moat_atecc_status st = moat_atecc_provision(o->dev, pub, &rep);
-    printf("config layout: %s\n", rep.config_written ? "written (docs/se-cli.md)" : "kept (already locked)");
+    printf("config layout: %s\n",
+           rep.config_written ? "written (docs/se-cli.md)" : "kept (already locked)");
     printf("config zone:   %s\n", rep.config_locked_now ? "locked now (with CRC)" : "was locked");
     printf("data zone:     %s\n", rep.data_locked_now ? "locked now" : "was locked");
     if (st != MOAT_ATECC_OK)
@@ -613,14 +642,20 @@ typedef struct {
     int (*run)(se_opts *o);
 } se_cmd;
 
-static int cmd_genkey(se_opts *o) { return cmd_genkey_or_pubkey(o, true); }
-static int cmd_pubkey(se_opts *o) { return cmd_genkey_or_pubkey(o, false); }
+static int cmd_genkey(se_opts *o)
+{
+    return cmd_genkey_or_pubkey(o, true);
+}
+static int cmd_pubkey(se_opts *o)
+{
+    return cmd_genkey_or_pubkey(o, false);
+}
 
 static const se_cmd se_cmds[] = {
-    {"info", cmd_info},       {"config", cmd_config},       {"genkey", cmd_genkey},
-    {"pubkey", cmd_pubkey},   {"sign", cmd_sign},           {"ecdh", cmd_ecdh},
-    {"read", cmd_read},       {"write", cmd_write},         {"lock", cmd_lock},
-    {"random", cmd_random},   {"selftest", cmd_selftest},   {"counter", cmd_counter},
+    {"info", cmd_info},           {"config", cmd_config},     {"genkey", cmd_genkey},
+    {"pubkey", cmd_pubkey},       {"sign", cmd_sign},         {"ecdh", cmd_ecdh},
+    {"read", cmd_read},           {"write", cmd_write},       {"lock", cmd_lock},
+    {"random", cmd_random},       {"selftest", cmd_selftest}, {"counter", cmd_counter},
     {"provision", cmd_provision},
 };
 
@@ -648,8 +683,10 @@ static int se_dispatch(se_opts *o)
         return 2;
     }
     if (!o->locator || !*o->locator) {
-        fprintf(stderr, "moat se: no secure element given: use --se LOCATOR or set MOAT_SE. "
-                        "Locators:\n%s", moat_atecc_locator_forms());
+        fprintf(stderr,
+                "moat se: no secure element given: use --se LOCATOR or set MOAT_SE. "
+                "Locators:\n%s",
+                moat_atecc_locator_forms());
         return 2;
     }
     char err[512];

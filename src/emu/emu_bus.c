@@ -117,8 +117,8 @@ void moat_emu_wake(moat_emu *emu)
         return; /* "the device will ignore a wake sequence that is sent when already awake" */
     const uint8_t *cfg = moat_emu_config(emu);
     emu->addr7 = (uint8_t)(moat_emu_i2c_address8(cfg) >> 1);
-    emu->watchdog_ms = (cfg[EMU_CFG_CHIP_MODE] & 0x04u) ? EMU_WATCHDOG_LONG_MS
-                                                          : EMU_WATCHDOG_SHORT_MS;
+    emu->watchdog_ms =
+        (cfg[EMU_CFG_CHIP_MODE] & 0x04u) ? EMU_WATCHDOG_LONG_MS : EMU_WATCHDOG_SHORT_MS;
     emu->wake_ms = moat_emu_now_ms(emu);
     emu->power = EMU_AWAKE;
     emu->in_len = 0;

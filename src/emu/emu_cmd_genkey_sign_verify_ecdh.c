@@ -50,8 +50,7 @@ static uint8_t genkey_create(moat_emu *emu, uint8_t slot, uint8_t *rsp, size_t *
     return MOAT_ATECC_STATUS_SUCCESS;
 }
 
-uint8_t moat_emu_cmd_genkey(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                            size_t *rsp_len)
+uint8_t moat_emu_cmd_genkey(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     /* Digest (0x08, 0x10), MAC (0x20) and private-to-TempKey (0xFFFF) are not emulated. */
     if (cmd->data_len != 0 || (cmd->param1 & ~GENKEY_MODE_PRIVATE) != 0 ||
@@ -85,11 +84,10 @@ static bool key_usable(moat_emu *emu, uint8_t slot, unsigned need)
            (EMU_SC_READKEY(moat_emu_slot_config(cfg, slot)) & need) != 0;
 }
 
-uint8_t moat_emu_cmd_sign(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                          size_t *rsp_len)
+uint8_t moat_emu_cmd_sign(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
-    if (cmd->data_len != 0 || (cmd->param1 & ~0xE1u) != 0 ||
-        (cmd->param1 & SIGN_MODE_INVALIDATE) || cmd->param2 >= MOAT_ATECC_SLOTS)
+    if (cmd->data_len != 0 || (cmd->param1 & ~0xE1u) != 0 || (cmd->param1 & SIGN_MODE_INVALIDATE) ||
+        cmd->param2 >= MOAT_ATECC_SLOTS)
         return MOAT_ATECC_STATUS_PARSE;
     /* Internal-message signing needs a TempKey made by GenDig/GenKey digest modes, which
      * are not emulated: the chip refuses any other TempKey with an execution error. */
@@ -123,8 +121,7 @@ static uint8_t stored_public_key(moat_emu *emu, uint16_t param2, uint8_t pub[64]
     return MOAT_ATECC_STATUS_SUCCESS;
 }
 
-uint8_t moat_emu_cmd_verify(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                            size_t *rsp_len)
+uint8_t moat_emu_cmd_verify(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     (void)rsp;
     (void)rsp_len;
@@ -173,12 +170,17 @@ static uint8_t ecdh_deliver(moat_emu *emu, uint8_t slot, unsigned copy, uint8_t 
                             uint8_t *rsp, size_t *rsp_len)
 {
     switch (copy) {
-    case ECDH_COPY_SLOT:
-        if (slot + 1u >= MOAT_ATECC_SLOTS)
+    case ECDH_COPY_SLOT: {
+        /* Never over a private key or a slot-locked slot. */
+        const uint8_t *cfg = moat_emu_config(emu);
+        uint8_t next = (uint8_t)(slot + 1u);
+        if (next >= MOAT_ATECC_SLOTS || EMU_KC_PRIVATE(moat_emu_key_config(cfg, next)) ||
+            moat_emu_slot_locked(cfg, next))
             return MOAT_ATECC_STATUS_EXECUTION;
-        memcpy(moat_emu_slot(emu, (uint8_t)(slot + 1u)), secret, 32);
+        memcpy(moat_emu_slot(emu, next), secret, 32);
         moat_emu_image_save(emu);
         return MOAT_ATECC_STATUS_SUCCESS;
+    }
     case ECDH_COPY_TEMPKEY:
         memset(&emu->tempkey, 0, sizeof emu->tempkey);
         memcpy(emu->tempkey.value, secret, 32);
@@ -193,8 +195,7 @@ static uint8_t ecdh_deliver(moat_emu *emu, uint8_t slot, unsigned copy, uint8_t 
     }
 }
 
-uint8_t moat_emu_cmd_ecdh(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                          size_t *rsp_len)
+uint8_t moat_emu_cmd_ecdh(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     /* TempKey as the private key and encrypted output (IO protection key) are not emulated. */
     if (cmd->data_len != 64 || (cmd->param1 & ~0x0Fu) != 0 ||

@@ -60,8 +60,7 @@ static uint8_t info_volatile_key(moat_emu *emu, uint16_t p2, uint8_t out[4])
     return MOAT_ATECC_STATUS_SUCCESS;
 }
 
-uint8_t moat_emu_cmd_info(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                          size_t *rsp_len)
+uint8_t moat_emu_cmd_info(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     if (cmd->data_len != 0)
         return MOAT_ATECC_STATUS_PARSE;
@@ -99,8 +98,7 @@ bool moat_emu_random_bytes(moat_emu *emu, uint8_t *out, size_t len)
     return RAND_bytes(out, (int)len) == 1;
 }
 
-uint8_t moat_emu_cmd_random(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                            size_t *rsp_len)
+uint8_t moat_emu_cmd_random(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     if (cmd->param1 > 0x01 || cmd->param2 != 0 || cmd->data_len != 0)
         return MOAT_ATECC_STATUS_PARSE;
@@ -126,14 +124,19 @@ static uint8_t nonce_passthrough(moat_emu *emu, const moat_atecc_cmd *cmd)
         return MOAT_ATECC_STATUS_PARSE;
     emu_reg *target;
     switch (cmd->param1 & NONCE_TARGET_MASK) {
-    case NONCE_TARGET_TEMPKEY: target = &emu->tempkey; break;
-    case NONCE_TARGET_MSGDIGBUF: target = &emu->msgdig; break;
+    case NONCE_TARGET_TEMPKEY:
+        target = &emu->tempkey;
+        break;
+    case NONCE_TARGET_MSGDIGBUF:
+        target = &emu->msgdig;
+        break;
     case NONCE_TARGET_ALTKEYBUF:
         if (n != 32)
             return MOAT_ATECC_STATUS_PARSE; /* the alternate key buffer holds 32 bytes */
         target = &emu->altkey;
         break;
-    default: return MOAT_ATECC_STATUS_PARSE;
+    default:
+        return MOAT_ATECC_STATUS_PARSE;
     }
     memset(target->value, 0, sizeof target->value);
     memcpy(target->value, cmd->data, n);
@@ -144,8 +147,7 @@ static uint8_t nonce_passthrough(moat_emu *emu, const moat_atecc_cmd *cmd)
 
 /* Random mode: TempKey = SHA-256(RandOut || NumIn[20] || 0x16 || mode || 0x00); RandOut is
  * returned. With param2 0x8000 the old TempKey replaces the RNG output. */
-static uint8_t nonce_random(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                            size_t *rsp_len)
+static uint8_t nonce_random(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     if (cmd->data_len != 20 || (cmd->param1 & ~0x01u) != 0 ||
         (cmd->param2 != 0 && cmd->param2 != NONCE_USE_TEMPKEY))
@@ -175,8 +177,7 @@ static uint8_t nonce_random(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *r
     return MOAT_ATECC_STATUS_SUCCESS;
 }
 
-uint8_t moat_emu_cmd_nonce(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                           size_t *rsp_len)
+uint8_t moat_emu_cmd_nonce(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     uint8_t mode = cmd->param1 & 0x03u;
     if (cmd->param1 & 0x1Cu)

@@ -62,13 +62,12 @@ static uint8_t lock_slot(moat_emu *emu, uint8_t slot)
     if (!moat_emu_data_locked(cfg) || !EMU_KC_LOCKABLE(moat_emu_key_config(cfg, slot)) ||
         moat_emu_slot_locked(cfg, slot))
         return MOAT_ATECC_STATUS_EXECUTION;
-    cfg[EMU_CFG_SLOT_LOCKED + slot / 8] &= (uint8_t)~(1u << (slot % 8));
+    cfg[EMU_CFG_SLOT_LOCKED + slot / 8] &= (uint8_t) ~(1u << (slot % 8));
     moat_emu_image_save(emu);
     return MOAT_ATECC_STATUS_SUCCESS;
 }
 
-uint8_t moat_emu_cmd_lock(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                          size_t *rsp_len)
+uint8_t moat_emu_cmd_lock(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     (void)rsp;
     (void)rsp_len;

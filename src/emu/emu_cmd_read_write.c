@@ -26,8 +26,7 @@ static uint8_t read_allowed(moat_emu *emu, const emu_addr *a)
     return MOAT_ATECC_STATUS_SUCCESS;
 }
 
-uint8_t moat_emu_cmd_read(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                          size_t *rsp_len)
+uint8_t moat_emu_cmd_read(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     if (cmd->data_len != 0 || (cmd->param1 & ~0x83u) != 0)
         return MOAT_ATECC_STATUS_PARSE;
@@ -77,8 +76,7 @@ static uint8_t data_write_allowed(const uint8_t *cfg, const emu_addr *a)
     return MOAT_ATECC_STATUS_SUCCESS;
 }
 
-uint8_t moat_emu_cmd_write(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                           size_t *rsp_len)
+uint8_t moat_emu_cmd_write(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     (void)rsp;
     (void)rsp_len;

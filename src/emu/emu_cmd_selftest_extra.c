@@ -54,8 +54,8 @@ static bool test_aes(void)
     int n = 0;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     bool ok = c && EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL) == 1 &&
-              EVP_CIPHER_CTX_set_padding(c, 0) == 1 &&
-              EVP_EncryptUpdate(c, out, &n, pt, 16) == 1 && n == 16 && memcmp(out, ct, 16) == 0;
+              EVP_CIPHER_CTX_set_padding(c, 0) == 1 && EVP_EncryptUpdate(c, out, &n, pt, 16) == 1 &&
+              n == 16 && memcmp(out, ct, 16) == 0;
     EVP_CIPHER_CTX_free(c);
     return ok;
 }
@@ -63,10 +63,10 @@ static bool test_aes(void)
 /* FIPS 180-2 SHA-256("abc"). */
 static bool test_sha(void)
 {
-    static const uint8_t want[32] = {
-        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22,
-        0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00,
-        0x15, 0xad};
+    static const uint8_t want[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                     0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                     0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                     0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     uint8_t got[32];
     unsigned int n = 0;
     return EVP_Digest("abc", 3, got, &n, EVP_sha256(), NULL) == 1 && n == 32 &&

@@ -14,8 +14,7 @@
 #define SHA_TARGET_MSGDIGBUF 0x40u
 #define SHA_TARGET_OUTPUT_ONLY 0xC0u
 
-static uint8_t sha_end(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                       size_t *rsp_len)
+static uint8_t sha_end(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     uint8_t digest[32];
     unsigned int dlen = 0;
@@ -41,8 +40,7 @@ static uint8_t sha_end(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
 }
 
 /* Modes 3 (public key digest), 4 (HMAC start), 6/7 (context read/write) are not emulated. */
-uint8_t moat_emu_cmd_sha(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp,
-                         size_t *rsp_len)
+uint8_t moat_emu_cmd_sha(moat_emu *emu, const moat_atecc_cmd *cmd, uint8_t *rsp, size_t *rsp_len)
 {
     unsigned mode = cmd->param1 & 0x07u;
     unsigned target = cmd->param1 & SHA_TARGET_MASK;

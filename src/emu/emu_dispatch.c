@@ -51,8 +51,7 @@ static void set_output(moat_emu *emu, uint8_t status, const uint8_t *rsp, size_t
 
 /* CRC errors come before any other error (data sheet, status codes). A well-formed group
  * shorter than a command (count 4..6) is a parse error. */
-static uint8_t run(moat_emu *emu, const uint8_t *group, size_t count, uint8_t *rsp,
-                   size_t *rsp_len)
+static uint8_t run(moat_emu *emu, const uint8_t *group, size_t count, uint8_t *rsp, size_t *rsp_len)
 {
     uint8_t crc[2];
     moat_atecc_crc(group, count - 2, crc);

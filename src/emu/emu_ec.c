@@ -95,8 +95,7 @@ int moat_emu_ec_sign(const uint8_t priv[32], const uint8_t digest[32], uint8_t s
     EVP_PKEY_CTX *ctx = pkey ? EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL) : NULL;
     uint8_t der[80];
     size_t der_len = sizeof der;
-    if (ctx && EVP_PKEY_sign_init(ctx) == 1 &&
-        EVP_PKEY_sign(ctx, der, &der_len, digest, 32) == 1) {
+    if (ctx && EVP_PKEY_sign_init(ctx) == 1 && EVP_PKEY_sign(ctx, der, &der_len, digest, 32) == 1) {
         const uint8_t *p = der;
         ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
         if (s && BN_bn2binpad(ECDSA_SIG_get0_r(s), sig, 32) == 32 &&
@@ -143,8 +142,7 @@ int moat_emu_ec_ecdh(const uint8_t priv[32], const uint8_t pub[64], uint8_t secr
     EVP_PKEY *peer = make_public_key(pub);
     EVP_PKEY_CTX *ctx = mine ? EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL) : NULL;
     size_t len = 32;
-    if (peer && ctx && EVP_PKEY_derive_init(ctx) == 1 &&
-        EVP_PKEY_derive_set_peer(ctx, peer) == 1 &&
+    if (peer && ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1 &&
         EVP_PKEY_derive(ctx, secret, &len) == 1 && len == 32)
         rc = 0;
     EVP_PKEY_CTX_free(ctx);

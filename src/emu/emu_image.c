@@ -46,8 +46,7 @@ static void encode_image(const moat_emu *emu, uint8_t img[EMU_IMAGE_SIZE])
     moat_atecc_crc(emu->eeprom, EMU_EEPROM_SIZE, img + 8 + EMU_EEPROM_SIZE);
 }
 
-static bool decode_image(moat_emu *emu, const uint8_t *img, size_t len, char *err,
-                         size_t err_cap)
+static bool decode_image(moat_emu *emu, const uint8_t *img, size_t len, char *err, size_t err_cap)
 {
     const char *fix = "restore it from a backup, or delete it to start again from the "
                       "factory image (keys in it are lost)";
@@ -67,8 +66,8 @@ static bool decode_image(moat_emu *emu, const uint8_t *img, size_t len, char *er
     uint8_t crc[2];
     moat_atecc_crc(img + 8, EMU_EEPROM_SIZE, crc);
     if (crc[0] != img[8 + EMU_EEPROM_SIZE] || crc[1] != img[9 + EMU_EEPROM_SIZE]) {
-        snprintf(err, err_cap, "emulator image %s is corrupt (CRC mismatch); %s",
-                 emu->image_path, fix);
+        snprintf(err, err_cap, "emulator image %s is corrupt (CRC mismatch); %s", emu->image_path,
+                 fix);
         return false;
     }
     memcpy(emu->eeprom, img + 8, EMU_EEPROM_SIZE);
@@ -81,8 +80,10 @@ bool moat_emu_image_load(moat_emu *emu, char *err, size_t err_cap)
     if (fd < 0 && errno == ENOENT) {
         moat_emu_factory_image(emu->eeprom);
         if (!moat_emu_image_save(emu)) {
-            snprintf(err, err_cap, "cannot create emulator image %s: %s (check the directory "
-                     "exists and is writable)", emu->image_path, strerror(errno));
+            snprintf(err, err_cap,
+                     "cannot create emulator image %s: %s (check the directory "
+                     "exists and is writable)",
+                     emu->image_path, strerror(errno));
             return false;
         }
         return true;
@@ -117,7 +118,7 @@ bool moat_emu_image_save(moat_emu *emu)
         return false;
     uint8_t img[EMU_IMAGE_SIZE];
     encode_image(emu, img);
-    bool ok = write_all(fd, img, sizeof img) && fsync(fd) == 0;
+    bool ok = write_all(fd, img, sizeof img) && (emu->no_fsync || fsync(fd) == 0);
     if (close(fd) != 0)
         ok = false;
     if (ok && rename(tmp, emu->image_path) != 0)
@@ -126,8 +127,10 @@ bool moat_emu_image_save(moat_emu *emu)
         int saved = errno;
         unlink(tmp);
         errno = saved;
-        fprintf(stderr, "moat-se: cannot write image %s: %s (the change is kept in memory "
-                "only)\n", emu->image_path, strerror(saved));
+        fprintf(stderr,
+                "moat-se: cannot write image %s: %s (the change is kept in memory "
+                "only)\n",
+                emu->image_path, strerror(saved));
     }
     return ok;
 }

@@ -12,7 +12,7 @@
 
 #define EMU_DATA_SIZE 1208u /* 8 x 36 + 416 + 7 x 72 */
 #define EMU_EEPROM_SIZE (MOAT_ATECC_CONFIG_SIZE + MOAT_ATECC_OTP_SIZE + EMU_DATA_SIZE)
-#define EMU_IN_CAP 160u     /* input buffer: one command group (count <= 155) */
+#define EMU_IN_CAP 160u /* input buffer: one command group (count <= 155) */
 #define EMU_WATCHDOG_SHORT_MS 1300u
 #define EMU_WATCHDOG_LONG_MS 13000u
 
@@ -57,13 +57,14 @@ struct moat_emu {
     uint8_t out[MOAT_ATECC_RSP_MAX];
     size_t out_len, out_pos;
     emu_reg tempkey, msgdig, altkey;
-    void *sha;              /* EVP_MD_CTX of a SHA start..end sequence */
+    void *sha; /* EVP_MD_CTX of a SHA start..end sequence */
     bool sha_active;
     bool volatile_key_permit;
     uint8_t selftest_result;
     emu_clock_fn clock;
     void *clock_ctx;
     bool log;
+    bool no_fsync; /* fuzzing: skip fsync on image writes (still atomic via rename) */
 };
 
 /* ---- bus (emu_bus.c) ---- */
@@ -93,14 +94,14 @@ bool moat_emu_is_p256_private(const uint8_t *config, uint8_t slot);
 uint8_t moat_emu_i2c_address8(const uint8_t *config);
 
 /* SlotConfig and KeyConfig fields (data sheet bit positions). */
-#define EMU_SC_READKEY(sc) ((unsigned)(sc) & 0x0Fu)
-#define EMU_SC_ENCRYPT_READ(sc) (((unsigned)(sc) & 0x0040u) != 0)
-#define EMU_SC_IS_SECRET(sc) (((unsigned)(sc) & 0x0080u) != 0)
+#define EMU_SC_READKEY(sc) ((unsigned)(sc)&0x0Fu)
+#define EMU_SC_ENCRYPT_READ(sc) (((unsigned)(sc)&0x0040u) != 0)
+#define EMU_SC_IS_SECRET(sc) (((unsigned)(sc)&0x0080u) != 0)
 #define EMU_SC_WRITE_CONFIG(sc) (((unsigned)(sc) >> 12) & 0x0Fu)
-#define EMU_KC_PRIVATE(kc) (((unsigned)(kc) & 0x0001u) != 0)
-#define EMU_KC_PUBINFO(kc) (((unsigned)(kc) & 0x0002u) != 0)
+#define EMU_KC_PRIVATE(kc) (((unsigned)(kc)&0x0001u) != 0)
+#define EMU_KC_PUBINFO(kc) (((unsigned)(kc)&0x0002u) != 0)
 #define EMU_KC_KEYTYPE(kc) (((unsigned)(kc) >> 2) & 0x07u)
-#define EMU_KC_LOCKABLE(kc) (((unsigned)(kc) & 0x0020u) != 0)
+#define EMU_KC_LOCKABLE(kc) (((unsigned)(kc)&0x0020u) != 0)
 #define EMU_KEYTYPE_P256 4u
 
 /* A decoded Read/Write address: `offset` into the zone, `len` 4 or 32 bytes, of which

@@ -33,15 +33,14 @@ uint8_t *moat_emu_slot(moat_emu *emu, uint8_t slot)
 void moat_emu_factory_image(uint8_t eeprom[EMU_EEPROM_SIZE])
 {
     static const uint8_t head[32] = {
-        0x01, 0x23, 0x4D, 0x4F, /* SN[0:3] */
-        0x00, 0x00, 0x60, 0x03, /* RevNum */
+        0x01, 0x23, 0x4D, 0x4F,       /* SN[0:3] */
+        0x00, 0x00, 0x60, 0x03,       /* RevNum */
         0x41, 0x54, 0x53, 0x45, 0xEE, /* SN[4:8] */
-        0x00, /* AES disabled: the emulator has no AES command */
-        0x01, /* I2C mode */
-        0x00,
-        0xC0, /* I2C address 0x60 (8-bit form) */
-        0x00, 0x00, /* reserved, CountMatch */
-        0x00, /* ChipMode: short watchdog, address from byte 16 */
+        0x00,                         /* AES disabled: the emulator has no AES command */
+        0x01,                         /* I2C mode */
+        0x00, 0xC0,                   /* I2C address 0x60 (8-bit form) */
+        0x00, 0x00,                   /* reserved, CountMatch */
+        0x00,                         /* ChipMode: short watchdog, address from byte 16 */
         0x83, 0x20, 0x87, 0x20, 0x8F, 0x20, 0xC4, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F, /* slots 0-5 */
     };
     memset(eeprom, 0, EMU_EEPROM_SIZE);
@@ -146,8 +145,11 @@ uint8_t moat_emu_decode_addr(uint8_t param1, uint16_t param2, emu_addr *out)
 uint8_t *moat_emu_zone_ptr(moat_emu *emu, const emu_addr *a)
 {
     switch (a->zone) {
-    case MOAT_ATECC_ZONE_CONFIG: return moat_emu_config(emu) + a->offset;
-    case MOAT_ATECC_ZONE_OTP: return moat_emu_otp(emu) + a->offset;
-    default: return moat_emu_slot(emu, a->slot) + a->offset;
+    case MOAT_ATECC_ZONE_CONFIG:
+        return moat_emu_config(emu) + a->offset;
+    case MOAT_ATECC_ZONE_OTP:
+        return moat_emu_otp(emu) + a->offset;
+    default:
+        return moat_emu_slot(emu, a->slot) + a->offset;
     }
 }

@@ -138,8 +138,10 @@ static int listen_on(const char *path)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof sa.sun_path) {
-        fprintf(stderr, "moat-se: socket path %s is longer than %zu bytes; use a shorter "
-                "path\n", path, sizeof sa.sun_path - 1);
+        fprintf(stderr,
+                "moat-se: socket path %s is longer than %zu bytes; use a shorter "
+                "path\n",
+                path, sizeof sa.sun_path - 1);
         return -1;
     }
     strcpy(sa.sun_path, path);
@@ -203,8 +205,7 @@ static int dump(moat_emu *emu)
         printf("%02X", cfg[i]);
     printf("\nI2C address: 0x%02X (8-bit 0x%02X)\n", moat_emu_i2c_address8(cfg) >> 1,
            moat_emu_i2c_address8(cfg));
-    printf("config zone: %s\ndata zone: %s\n",
-           moat_emu_config_locked(cfg) ? "locked" : "unlocked",
+    printf("config zone: %s\ndata zone: %s\n", moat_emu_config_locked(cfg) ? "locked" : "unlocked",
            moat_emu_data_locked(cfg) ? "locked" : "unlocked");
     printf("counters: %u %u\nconfig:\n", moat_emu_counter_value(cfg, 0),
            moat_emu_counter_value(cfg, 1));
@@ -227,8 +228,10 @@ static bool set_address(moat_emu *emu, const char *arg)
     if (cfg[EMU_CFG_I2C_ADDRESS] == (uint8_t)(a << 1))
         return true;
     if (moat_emu_config_locked(cfg)) {
-        fprintf(stderr, "moat-se: --address: the image's config zone is locked at address "
-                "0x%02X; it cannot change (use that address)\n", cfg[EMU_CFG_I2C_ADDRESS] >> 1);
+        fprintf(stderr,
+                "moat-se: --address: the image's config zone is locked at address "
+                "0x%02X; it cannot change (use that address)\n",
+                cfg[EMU_CFG_I2C_ADDRESS] >> 1);
         return false;
     }
     cfg[EMU_CFG_I2C_ADDRESS] = (uint8_t)(a << 1);
@@ -237,23 +240,39 @@ static bool set_address(moat_emu *emu, const char *arg)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"socket", required_argument, NULL, 's'}, {"image", required_argument, NULL, 'i'},
-        {"address", required_argument, NULL, 'a'}, {"log", no_argument, NULL, 'l'},
-        {"dump", no_argument, NULL, 'd'},          {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
+                                         {"image", required_argument, NULL, 'i'},
+                                         {"address", required_argument, NULL, 'a'},
+                                         {"log", no_argument, NULL, 'l'},
+                                         {"dump", no_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *sock = NULL, *image = NULL, *address = NULL;
     bool log = false, do_dump = false;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 's': sock = optarg; break;
-        case 'i': image = optarg; break;
-        case 'a': address = optarg; break;
-        case 'l': log = true; break;
-        case 'd': do_dump = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 's':
+            sock = optarg;
+            break;
+        case 'i':
+            image = optarg;
+            break;
+        case 'a':
+            address = optarg;
+            break;
+        case 'l':
+            log = true;
+            break;
+        case 'd':
+            do_dump = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (image == NULL || (sock == NULL && !do_dump) || optind != argc) {

@@ -4,11 +4,11 @@
 
 #include "common/cert/cert_internal.h"
 
-#define TRY(x)                                                                               \
-    do {                                                                                     \
-        moat_cert_status st_ = (x);                                                          \
-        if (st_ != MOAT_CERT_OK)                                                             \
-            return st_;                                                                      \
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        moat_cert_status st_ = (x);                                                                \
+        if (st_ != MOAT_CERT_OK)                                                                   \
+            return st_;                                                                            \
     } while (0)
 
 static const moat_cert_loc *loc(const moat_cert_def *def, moat_cert_element e)
@@ -46,11 +46,11 @@ static moat_cert_status validity_years(const moat_cert_date *issue, const moat_c
     return MOAT_CERT_OK;
 }
 
-static moat_cert_status read_dates(const moat_cert_def *def, const uint8_t *der,
-                                   moat_cert_comp *c)
+static moat_cert_status read_dates(const moat_cert_def *def, const uint8_t *der, moat_cert_comp *c)
 {
     moat_cert_date exp;
-    const moat_cert_loc *i = loc(def, MOAT_CERT_EL_ISSUE_DATE), *e = loc(def, MOAT_CERT_EL_EXPIRE_DATE);
+    const moat_cert_loc *i = loc(def, MOAT_CERT_EL_ISSUE_DATE),
+                        *e = loc(def, MOAT_CERT_EL_EXPIRE_DATE);
     TRY(moat_cert_date_parse(def->issue_fmt, der + i->offset, i->count, &c->issue));
     TRY(moat_cert_date_parse(def->expire_fmt, der + e->offset, e->count, &exp));
     if (c->issue.min != 0 || c->issue.sec != 0)
@@ -62,8 +62,7 @@ static moat_cert_status read_dates(const moat_cert_def *def, const uint8_t *der,
     return MOAT_CERT_OK;
 }
 
-static moat_cert_status read_signer_id(const moat_cert_def *def, const uint8_t *der,
-                                       uint16_t *id)
+static moat_cert_status read_signer_id(const moat_cert_def *def, const uint8_t *der, uint16_t *id)
 {
     const moat_cert_loc *l = loc(def, MOAT_CERT_EL_SIGNER_ID);
     *id = 0; /* atcacert: no signer ID element -> 00 00 */
@@ -101,8 +100,7 @@ static moat_cert_status check_derived(const moat_cert_def *def, const uint8_t *d
 }
 
 moat_cert_status moat_cert_compress(const moat_cert_def *def, const uint8_t *der, size_t der_len,
-                                    const moat_cert_extra *extra,
-                                    uint8_t comp[MOAT_CERT_COMP_SIZE])
+                                    const moat_cert_extra *extra, uint8_t comp[MOAT_CERT_COMP_SIZE])
 {
     moat_cert_comp c;
     size_t used;
@@ -122,7 +120,19 @@ moat_cert_status moat_cert_compress(const moat_cert_def *def, const uint8_t *der
     c.chain_id = def->chain_id;
     c.sn_source = def->sn_source;
     TRY(moat_cert_comp_encode(&c, comp));
-    return check_derived(def, der, extra, comp);
+    moat_cert_status st = check_derived(def, der, extra, comp);
+    if (st == MOAT_CERT_ERR_SERIAL_NOT_DERIVED && c.format_version == 0) {
+        /* A hash serial made with format 1 (which hashes a 4th date byte) although format 0
+         * would hold the dates: that issuer chose format 1, and so must the 72 bytes. */
+        uint8_t alt[MOAT_CERT_COMP_SIZE];
+        c.format_version = 1;
+        TRY(moat_cert_comp_encode(&c, alt));
+        if (check_derived(def, der, extra, alt) == MOAT_CERT_OK) {
+            memcpy(comp, alt, sizeof alt);
+            return MOAT_CERT_OK;
+        }
+    }
+    return st;
 }
 
 size_t moat_cert_rebuild_max(const moat_cert_def *def)
@@ -155,7 +165,8 @@ static moat_cert_status fix_outer_length(uint8_t *out, size_t total)
     return MOAT_CERT_OK;
 }
 
-moat_cert_status moat_cert_rebuild(const moat_cert_def *def, const uint8_t comp[MOAT_CERT_COMP_SIZE],
+moat_cert_status moat_cert_rebuild(const moat_cert_def *def,
+                                   const uint8_t comp[MOAT_CERT_COMP_SIZE],
                                    const uint8_t pubkey[MOAT_CERT_PUBKEY_SIZE],
                                    const moat_cert_extra *extra, uint8_t *out, size_t cap,
                                    size_t *out_len)

@@ -7,12 +7,17 @@
 size_t moat_cert_date_size(uint8_t fmt)
 {
     switch (fmt) {
-    case MOAT_CERT_DATEFMT_ISO8601: return 20;
-    case MOAT_CERT_DATEFMT_UTC: return 13;
+    case MOAT_CERT_DATEFMT_ISO8601:
+        return 20;
+    case MOAT_CERT_DATEFMT_UTC:
+        return 13;
     case MOAT_CERT_DATEFMT_POSIX_BE:
-    case MOAT_CERT_DATEFMT_POSIX_LE: return 4;
-    case MOAT_CERT_DATEFMT_GEN: return 15;
-    default: return 0;
+    case MOAT_CERT_DATEFMT_POSIX_LE:
+        return 4;
+    case MOAT_CERT_DATEFMT_GEN:
+        return 15;
+    default:
+        return 0;
     }
 }
 
@@ -169,8 +174,8 @@ static moat_cert_status format_posix(uint8_t fmt, const moat_cert_date *d, uint8
     moat_cert_date_max(fmt, &max);
     if (d->year < 1970 || moat_cert_date_cmp(d, &max) > 0)
         return MOAT_CERT_ERR_DATE_UNREPRESENTABLE;
-    uint32_t s = (uint32_t)days_from_civil(d->year, d->month, d->day) * 86400u +
-                 d->hour * 3600u + d->min * 60u + d->sec;
+    uint32_t s = (uint32_t)days_from_civil(d->year, d->month, d->day) * 86400u + d->hour * 3600u +
+                 d->min * 60u + d->sec;
     for (size_t i = 0; i < 4; i++) {
         uint8_t b = (uint8_t)(s >> (24 - 8 * i));
         out[fmt == MOAT_CERT_DATEFMT_POSIX_BE ? i : 3 - i] = b;

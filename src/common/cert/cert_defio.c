@@ -18,7 +18,10 @@ static void put16(uint8_t *p, size_t v)
     p[1] = (uint8_t)v;
 }
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 
 static size_t stored_template(const moat_cert_def *def)
 {
@@ -65,9 +68,8 @@ moat_cert_status moat_cert_def_parse(const uint8_t *in, size_t len, moat_cert_de
     if (!in || !def)
         return MOAT_CERT_ERR_ARG;
     memset(def, 0, sizeof *def);
-    if (len < MOAT_CERT_DEF_HEADER_SIZE || memcmp(in, def_magic, 4) != 0 ||
-        in[4] != DEF_VERSION || in[9] != 0 ||
-        get16(in + 10) != len - MOAT_CERT_DEF_HEADER_SIZE)
+    if (len < MOAT_CERT_DEF_HEADER_SIZE || memcmp(in, def_magic, 4) != 0 || in[4] != DEF_VERSION ||
+        in[9] != 0 || get16(in + 10) != len - MOAT_CERT_DEF_HEADER_SIZE)
         return MOAT_CERT_ERR_DEF_PARSE;
     def->template_id = in[5] >> 4;
     def->chain_id = in[5] & 0x0Fu;
@@ -93,9 +95,9 @@ moat_cert_status moat_cert_def_parse(const uint8_t *in, size_t len, moat_cert_de
 moat_cert_status moat_cert_def_blank_dynamic(const moat_cert_def *def, uint8_t *tmpl, size_t len,
                                              bool blank_aki)
 {
-    static const moat_cert_element dyn[] = {MOAT_CERT_EL_PUBLIC_KEY, MOAT_CERT_EL_ISSUE_DATE,
+    static const moat_cert_element dyn[] = {MOAT_CERT_EL_PUBLIC_KEY,  MOAT_CERT_EL_ISSUE_DATE,
                                             MOAT_CERT_EL_EXPIRE_DATE, MOAT_CERT_EL_SIGNER_ID,
-                                            MOAT_CERT_EL_SERIAL, MOAT_CERT_EL_SKI};
+                                            MOAT_CERT_EL_SERIAL,      MOAT_CERT_EL_SKI};
     moat_cert_status st = moat_cert_def_check(def);
     if (st != MOAT_CERT_OK)
         return st;
@@ -127,8 +129,7 @@ static size_t longest_match(const uint8_t *raw, size_t pos, size_t n, size_t *di
     return best;
 }
 
-static moat_cert_status lz_flush(const uint8_t *lit, size_t n, uint8_t *out, size_t cap,
-                                 size_t *o)
+static moat_cert_status lz_flush(const uint8_t *lit, size_t n, uint8_t *out, size_t cap, size_t *o)
 {
     while (n > 0) {
         size_t run = n > 128 ? 128 : n;
@@ -158,8 +159,7 @@ static moat_cert_status lz_match(size_t len, size_t dist, uint8_t *out, size_t c
     return MOAT_CERT_OK;
 }
 
-static moat_cert_status lz_encode(const uint8_t *raw, size_t n, uint8_t *out, size_t cap,
-                                  size_t *o)
+static moat_cert_status lz_encode(const uint8_t *raw, size_t n, uint8_t *out, size_t cap, size_t *o)
 {
     size_t lit = 0, pos = 0, dist = 0;
     while (pos < n) {

@@ -74,7 +74,8 @@ static size_t put_uint(const uint8_t v[32], uint8_t *out)
     return o + n;
 }
 
-size_t moat_cert_sig_to_der(const uint8_t sig[MOAT_CERT_SIG_SIZE], uint8_t out[MOAT_CERT_SIG_DER_MAX])
+size_t moat_cert_sig_to_der(const uint8_t sig[MOAT_CERT_SIG_SIZE],
+                            uint8_t out[MOAT_CERT_SIG_DER_MAX])
 {
     uint8_t ints[70];
     size_t n = put_uint(sig, ints);

@@ -29,7 +29,8 @@ size_t moat_cert_der_len_size(size_t len);
 size_t moat_cert_der_put_len(uint8_t *out, size_t len);
 /* Encodes R||S as the signatureValue BIT STRING (03 len 00 30 len 02 .. 02 ..), minimal
  * INTEGERs; returns the size (at most MOAT_CERT_SIG_DER_MAX). */
-size_t moat_cert_sig_to_der(const uint8_t sig[MOAT_CERT_SIG_SIZE], uint8_t out[MOAT_CERT_SIG_DER_MAX]);
+size_t moat_cert_sig_to_der(const uint8_t sig[MOAT_CERT_SIG_SIZE],
+                            uint8_t out[MOAT_CERT_SIG_DER_MAX]);
 /* Parses the BIT STRING at der[pos] into R||S; *used receives its size. */
 moat_cert_status moat_cert_sig_from_der(const uint8_t *der, size_t end, size_t pos,
                                         uint8_t sig[MOAT_CERT_SIG_SIZE], size_t *used);

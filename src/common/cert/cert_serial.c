@@ -76,7 +76,8 @@ moat_cert_status moat_cert_serial_derive(uint8_t src, const uint8_t comp[MOAT_CE
     }
     if (src == MOAT_CERT_SNSRC_PUB_KEY_HASH || src == MOAT_CERT_SNSRC_DEVICE_SN_HASH) {
         sn[0] = (uint8_t)((sn[0] & 0x7Fu) | 0x40u); /* positive, and no leading zero byte */
-    } else if (src == MOAT_CERT_SNSRC_PUB_KEY_HASH_POS || src == MOAT_CERT_SNSRC_DEVICE_SN_HASH_POS) {
+    } else if (src == MOAT_CERT_SNSRC_PUB_KEY_HASH_POS ||
+               src == MOAT_CERT_SNSRC_DEVICE_SN_HASH_POS) {
         sn[0] &= 0x7Fu;
     }
     return MOAT_CERT_OK;

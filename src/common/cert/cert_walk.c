@@ -5,9 +5,9 @@
 #include "common/cert/cert_internal.h"
 
 /* SubjectPublicKeyInfo of every P-256 key up to the 0x04 point marker (RFC 5480). */
-static const uint8_t p256_spki_prefix[27] = {
-    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06,
-    0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
+static const uint8_t p256_spki_prefix[27] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48,
+                                             0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A, 0x86, 0x48,
+                                             0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
 static const uint8_t oid_cn[5] = {0x06, 0x03, 0x55, 0x04, 0x03};
 static const uint8_t oid_ski[5] = {0x06, 0x03, 0x55, 0x1D, 0x0E};
 static const uint8_t oid_aki[5] = {0x06, 0x03, 0x55, 0x1D, 0x23};
@@ -18,15 +18,21 @@ typedef struct {
     bool is_ca;
 } walk_ctx;
 
-#define TRY(x)                                                                               \
-    do {                                                                                     \
-        moat_cert_status st_ = (x);                                                          \
-        if (st_ != MOAT_CERT_OK)                                                             \
-            return st_;                                                                      \
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        moat_cert_status st_ = (x);                                                                \
+        if (st_ != MOAT_CERT_OK)                                                                   \
+            return st_;                                                                            \
     } while (0)
 
-static size_t tlv_end(const moat_cert_tlv *t) { return t->pos + t->hdr + t->len; }
-static size_t tlv_body(const moat_cert_tlv *t) { return t->pos + t->hdr; }
+static size_t tlv_end(const moat_cert_tlv *t)
+{
+    return t->pos + t->hdr + t->len;
+}
+static size_t tlv_body(const moat_cert_tlv *t)
+{
+    return t->pos + t->hdr;
+}
 
 /* Reads the TLV at *p with the expected tag and advances *p past it. */
 static moat_cert_status expect(const uint8_t *der, size_t end, size_t *p, uint8_t tag,
@@ -114,8 +120,8 @@ static moat_cert_status walk_extensions(const uint8_t *der, size_t end, size_t p
     return MOAT_CERT_OK;
 }
 
-static moat_cert_status walk_tbs(const uint8_t *der, const moat_cert_tlv *tbs,
-                                 moat_cert_def *def, walk_ctx *w)
+static moat_cert_status walk_tbs(const uint8_t *der, const moat_cert_tlv *tbs, moat_cert_def *def,
+                                 walk_ctx *w)
 {
     size_t p = tlv_body(tbs), end = tlv_end(tbs);
     moat_cert_tlv t, validity, spki;
@@ -143,7 +149,10 @@ static moat_cert_status walk_tbs(const uint8_t *der, const moat_cert_tlv *tbs,
     return walk_extensions(der, end, p, def, w);
 }
 
-static bool is_upper_hex(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
+static bool is_upper_hex(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
 
 /* The last CN of a Name whose value ends in 4 uppercase hex characters. */
 static bool find_signer_id(const uint8_t *der, const moat_cert_tlv *name, moat_cert_loc *loc)
@@ -201,7 +210,8 @@ static moat_cert_status walk(const uint8_t *der, size_t len, moat_cert_def *def,
 static uint8_t years_between(const moat_cert_def *def, const uint8_t *der)
 {
     moat_cert_date a, b;
-    const moat_cert_loc *i = &def->el[MOAT_CERT_EL_ISSUE_DATE], *e = &def->el[MOAT_CERT_EL_EXPIRE_DATE];
+    const moat_cert_loc *i = &def->el[MOAT_CERT_EL_ISSUE_DATE],
+                        *e = &def->el[MOAT_CERT_EL_EXPIRE_DATE];
     if (moat_cert_date_parse(def->issue_fmt, der + i->offset, i->count, &a) != MOAT_CERT_OK ||
         moat_cert_date_parse(def->expire_fmt, der + e->offset, e->count, &b) != MOAT_CERT_OK ||
         b.year < a.year || b.year - a.year > 127)
@@ -278,17 +288,20 @@ moat_cert_status moat_cert_def_check(const moat_cert_def *def)
     if (def->sn_source < MOAT_CERT_SNSRC_DEVICE_SN)
         return MOAT_CERT_ERR_SN_SOURCE;
     const moat_cert_loc *el = def->el;
-    size_t sig = el[MOAT_CERT_EL_SIGNATURE].offset, hdr = outer_header(def->template_der, def->template_len);
+    size_t sig = el[MOAT_CERT_EL_SIGNATURE].offset,
+           hdr = outer_header(def->template_der, def->template_len);
     if (el[MOAT_CERT_EL_SIGNATURE].count != MOAT_CERT_SIG_SIZE || sig > def->template_len ||
         hdr == 0 || sig < hdr || def->template_len > 0xFFFFu)
         return MOAT_CERT_ERR_DEF_RANGE;
     /* Every rewritten field lies before the signature: the part of the template copied. */
     size_t sn = el[MOAT_CERT_EL_SERIAL].count;
     if (!loc_ok(&el[MOAT_CERT_EL_PUBLIC_KEY], sig, 64, 64) ||
-        !loc_ok(&el[MOAT_CERT_EL_ISSUE_DATE], sig, moat_cert_date_size(def->issue_fmt), moat_cert_date_size(def->issue_fmt)) ||
-        !loc_ok(&el[MOAT_CERT_EL_EXPIRE_DATE], sig, moat_cert_date_size(def->expire_fmt), moat_cert_date_size(def->expire_fmt)) ||
-        !loc_ok(&el[MOAT_CERT_EL_SIGNER_ID], sig, 0, 4) ||
-        sn < 1 || sn > MOAT_CERT_SERIAL_MAX || !loc_ok(&el[MOAT_CERT_EL_SERIAL], sig, sn, sn) ||
+        !loc_ok(&el[MOAT_CERT_EL_ISSUE_DATE], sig, moat_cert_date_size(def->issue_fmt),
+                moat_cert_date_size(def->issue_fmt)) ||
+        !loc_ok(&el[MOAT_CERT_EL_EXPIRE_DATE], sig, moat_cert_date_size(def->expire_fmt),
+                moat_cert_date_size(def->expire_fmt)) ||
+        !loc_ok(&el[MOAT_CERT_EL_SIGNER_ID], sig, 0, 4) || sn < 1 || sn > MOAT_CERT_SERIAL_MAX ||
+        !loc_ok(&el[MOAT_CERT_EL_SERIAL], sig, sn, sn) ||
         !loc_ok(&el[MOAT_CERT_EL_AKI], sig, 0, 20) || !loc_ok(&el[MOAT_CERT_EL_SKI], sig, 0, 20) ||
         (size_t)def->tbs.offset + def->tbs.count > sig)
         return MOAT_CERT_ERR_DEF_RANGE;

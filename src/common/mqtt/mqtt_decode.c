@@ -69,8 +69,8 @@ static moat_mqtt_status check_flags(uint8_t type, uint8_t flags)
             return MOAT_MQTT_ERR_BAD_FLAGS; /* MQTT-3.3.1-2 */
         return MOAT_MQTT_OK;
     }
-    bool want_two = type == MOAT_MQTT_PUBREL || type == MOAT_MQTT_SUBSCRIBE ||
-                    type == MOAT_MQTT_UNSUBSCRIBE;
+    bool want_two =
+        type == MOAT_MQTT_PUBREL || type == MOAT_MQTT_SUBSCRIBE || type == MOAT_MQTT_UNSUBSCRIBE;
     return flags == (want_two ? 2u : 0u) ? MOAT_MQTT_OK : MOAT_MQTT_ERR_BAD_FLAGS;
 }
 

@@ -81,8 +81,8 @@ static bool str_ok(const moat_mqtt_str *s)
 
 static moat_mqtt_status check_connect(const moat_mqtt_connect *c)
 {
-    if (!str_ok(&c->client_id) || (c->has_will && (!str_ok(&c->will_topic) ||
-                                                   !str_ok(&c->will_payload))) ||
+    if (!str_ok(&c->client_id) ||
+        (c->has_will && (!str_ok(&c->will_topic) || !str_ok(&c->will_payload))) ||
         (c->has_username && !str_ok(&c->username)) || (c->has_password && !str_ok(&c->password)))
         return MOAT_MQTT_ERR_ARGUMENT;
     if (c->has_password && !c->has_username)
@@ -216,8 +216,8 @@ static moat_mqtt_status write_publish_head(uint8_t *buf, size_t cap, const moat_
         return MOAT_MQTT_ERR_ARGUMENT;
     if (cap < *head_len)
         return MOAT_MQTT_ERR_BUFFER_TOO_SMALL;
-    unsigned first = MOAT_MQTT_PUBLISH << 4 | (p->dup ? 8u : 0u) | (unsigned)p->qos << 1 |
-                     (p->retain ? 1u : 0u);
+    unsigned first =
+        MOAT_MQTT_PUBLISH << 4 | (p->dup ? 8u : 0u) | (unsigned)p->qos << 1 | (p->retain ? 1u : 0u);
     writer w = {buf, 0};
     wr_header(&w, (uint8_t)first, rem);
     wr_str(&w, &p->topic);
@@ -310,9 +310,9 @@ static moat_mqtt_status check_sub_entries(const moat_mqtt_sub_entry *e, size_t c
     return MOAT_MQTT_OK;
 }
 
-static moat_mqtt_status encode_sub(uint8_t *buf, size_t cap, bool is_subscribe,
-                                   uint16_t packet_id, const moat_mqtt_sub_entry *entries,
-                                   size_t count, size_t *out_len)
+static moat_mqtt_status encode_sub(uint8_t *buf, size_t cap, bool is_subscribe, uint16_t packet_id,
+                                   const moat_mqtt_sub_entry *entries, size_t count,
+                                   size_t *out_len)
 {
     size_t size = 0;
     if (packet_id == 0)

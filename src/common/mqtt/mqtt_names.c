@@ -81,9 +81,9 @@ const char *moat_mqtt_strerror(moat_mqtt_status s)
 }
 
 static const char *const type_names[16] = {
-    "reserved",  "CONNECT",     "CONNACK",  "PUBLISH",  "PUBACK",   "PUBREC",
-    "PUBREL",    "PUBCOMP",     "SUBSCRIBE", "SUBACK",  "UNSUBSCRIBE", "UNSUBACK",
-    "PINGREQ",   "PINGRESP",    "DISCONNECT", "reserved",
+    "reserved", "CONNECT",  "CONNACK",    "PUBLISH",  "PUBACK",      "PUBREC",
+    "PUBREL",   "PUBCOMP",  "SUBSCRIBE",  "SUBACK",   "UNSUBSCRIBE", "UNSUBACK",
+    "PINGREQ",  "PINGRESP", "DISCONNECT", "reserved",
 };
 
 const char *moat_mqtt_type_name(uint8_t type)
@@ -94,12 +94,8 @@ const char *moat_mqtt_type_name(uint8_t type)
 }
 
 static const char *const connack_names[] = {
-    "accepted (0)",
-    "unacceptable protocol version (1)",
-    "identifier rejected (2)",
-    "server unavailable (3)",
-    "bad user name or password (4)",
-    "not authorized (5)",
+    "accepted (0)",           "unacceptable protocol version (1)", "identifier rejected (2)",
+    "server unavailable (3)", "bad user name or password (4)",     "not authorized (5)",
 };
 
 const char *moat_mqtt_connack_name(uint8_t return_code)

@@ -30,8 +30,7 @@ moat_atecc_status moat_atecc_exec_fixed(moat_atecc *dev, uint8_t opcode, uint8_t
 
 /* ---- Info ---- */
 
-moat_atecc_status moat_atecc_info(moat_atecc *dev, uint8_t mode, uint16_t param2,
-                                  uint8_t out[4])
+moat_atecc_status moat_atecc_info(moat_atecc *dev, uint8_t mode, uint16_t param2, uint8_t out[4])
 {
     return moat_atecc_exec_fixed(dev, MOAT_ATECC_OP_INFO, mode, param2, NULL, 0, out, 4);
 }
@@ -146,8 +145,8 @@ moat_atecc_status moat_atecc_lock_data(moat_atecc *dev, bool check_crc, uint16_t
 {
     /* bit 7 of the mode = ignore the summary CRC */
     uint8_t mode = check_crc ? 0x01 : 0x81;
-    return moat_atecc_exec_fixed(dev, MOAT_ATECC_OP_LOCK, mode, check_crc ? crc : 0, NULL, 0,
-                                 NULL, 0);
+    return moat_atecc_exec_fixed(dev, MOAT_ATECC_OP_LOCK, mode, check_crc ? crc : 0, NULL, 0, NULL,
+                                 0);
 }
 
 moat_atecc_status moat_atecc_lock_slot(moat_atecc *dev, uint8_t slot)
@@ -167,8 +166,7 @@ uint16_t moat_atecc_lock_crc(const uint8_t *data, size_t len)
 
 /* ---- Counter, SelfTest, UpdateExtra ---- */
 
-moat_atecc_status moat_atecc_counter(moat_atecc *dev, uint8_t id, bool increment,
-                                     uint32_t *value)
+moat_atecc_status moat_atecc_counter(moat_atecc *dev, uint8_t id, bool increment, uint32_t *value)
 {
     if (id > 1)
         return moat_atecc_fail(dev, MOAT_ATECC_ERR_BAD_ARG);

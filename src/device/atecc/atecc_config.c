@@ -10,7 +10,7 @@ void moat_atecc_decode_locks(const uint8_t config[128], moat_atecc_lock_state *o
      * is 0 when slot n is locked. */
     out->data_locked = config[86] != 0x55;
     out->config_locked = config[87] != 0x55;
-    out->slot_locked = (uint16_t)~(config[88] | (config[89] << 8));
+    out->slot_locked = (uint16_t) ~(config[88] | (config[89] << 8));
 }
 
 void moat_atecc_serial_from_config(const uint8_t config[128], uint8_t serial[9])
@@ -61,10 +61,14 @@ static void put_num(sbuf *b, unsigned v)
 static const char *key_type(unsigned t)
 {
     switch (t) {
-    case 4: return "P-256";
-    case 6: return "AES";
-    case 7: return "data";
-    default: return "legacy/reserved type";
+    case 4:
+        return "P-256";
+    case 6:
+        return "AES";
+    case 7:
+        return "data";
+    default:
+        return "legacy/reserved type";
     }
 }
 
@@ -119,8 +123,7 @@ static void describe_data(sbuf *b, uint16_t sc)
         put(b, "; limited use");
 }
 
-size_t moat_atecc_describe_slot(const uint8_t config[128], uint8_t slot, char *out,
-                                size_t cap)
+size_t moat_atecc_describe_slot(const uint8_t config[128], uint8_t slot, char *out, size_t cap)
 {
     sbuf b = {out, cap, 0};
     if (cap)

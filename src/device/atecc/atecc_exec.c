@@ -59,21 +59,21 @@ moat_atecc_status moat_atecc_wake(moat_atecc *dev)
         last = dev->hal.read(dev->hal.ctx, dev->addr7, tok, sizeof tok);
         if (last == MOAT_ATECC_HAL_ERROR)
             return ret(dev, MOAT_ATECC_ERR_BUS);
-        if (last == MOAT_ATECC_HAL_NACK)
-            continue;
-        int st = wake_token_status(tok);
-        if (st == MOAT_ATECC_STATUS_WAKE) {
-            dev->awake = true;
-            return MOAT_ATECC_OK;
+        if (last == MOAT_ATECC_HAL_ACK) {
+            int st = wake_token_status(tok);
+            if (st == MOAT_ATECC_STATUS_WAKE) {
+                dev->awake = true;
+                return MOAT_ATECC_OK;
+            }
+            if (st == MOAT_ATECC_STATUS_SELFTEST)
+                return ret(dev, MOAT_ATECC_ERR_SELFTEST);
         }
-        if (st == MOAT_ATECC_STATUS_SELFTEST)
-            return ret(dev, MOAT_ATECC_ERR_SELFTEST);
-        /* An awake chip ignores the wake pulse, so what we read was an old output group:
-         * idle it so the next pulse really wakes it and yields a fresh token. */
+        /* No token: an awake chip ignores the wake pulse (it was left awake, e.g. by a host
+         * that died), so we read an old output group or nothing. Idle it, so the next pulse
+         * really wakes it; for an absent chip this write is just one more NACK. */
         (void)word_address(dev, MOAT_ATECC_WA_IDLE);
     }
-    return ret(dev, last == MOAT_ATECC_HAL_NACK ? MOAT_ATECC_ERR_NO_DEVICE
-                                                : MOAT_ATECC_ERR_WAKE);
+    return ret(dev, last == MOAT_ATECC_HAL_NACK ? MOAT_ATECC_ERR_NO_DEVICE : MOAT_ATECC_ERR_WAKE);
 }
 
 moat_atecc_status moat_atecc_idle(moat_atecc *dev)
@@ -100,7 +100,8 @@ void moat_atecc_hold(moat_atecc *dev, bool hold)
 static moat_atecc_status receive(moat_atecc *dev, uint8_t opcode, uint8_t *rsp, size_t *len)
 {
     uint32_t budget_us = ((uint32_t)moat_atecc_exec_time_ms(opcode) * MOAT_ATECC_POLL_FACTOR +
-                          MOAT_ATECC_POLL_SLACK_MS) * 1000u;
+                          MOAT_ATECC_POLL_SLACK_MS) *
+                         1000u;
     uint32_t waited = MOAT_ATECC_POLL_FIRST_US;
     delay(dev, MOAT_ATECC_POLL_FIRST_US);
     for (;;) {
@@ -225,8 +226,7 @@ static moat_atecc_status send_and_receive(moat_atecc *dev, const exec_req *req, 
 
 moat_atecc_status moat_atecc_execute(moat_atecc *dev, uint8_t opcode, uint8_t param1,
                                      uint16_t param2, const uint8_t *data, size_t data_len,
-                                     uint8_t *rsp, size_t rsp_cap, size_t *rsp_len,
-                                     bool raw_status)
+                                     uint8_t *rsp, size_t rsp_cap, size_t *rsp_len, bool raw_status)
 {
     *rsp_len = 0;
     moat_atecc_cmd cmd = {opcode, param1, param2, data, data_len};

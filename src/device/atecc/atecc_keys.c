@@ -32,8 +32,8 @@ moat_atecc_status moat_atecc_get_pubkey(moat_atecc *dev, uint8_t slot, uint8_t p
 
 /* ---- Sign (0x41) ---- */
 
-moat_atecc_status moat_atecc_sign_loaded(moat_atecc *dev, uint8_t slot,
-                                         moat_atecc_target source, uint8_t sig[64])
+moat_atecc_status moat_atecc_sign_loaded(moat_atecc *dev, uint8_t slot, moat_atecc_target source,
+                                         uint8_t sig[64])
 {
     if (bad_slot(dev, slot))
         return MOAT_ATECC_ERR_BAD_ARG;
@@ -44,8 +44,8 @@ moat_atecc_status moat_atecc_sign_loaded(moat_atecc *dev, uint8_t slot,
     return moat_atecc_exec_fixed(dev, MOAT_ATECC_OP_SIGN, mode, slot, NULL, 0, sig, 64);
 }
 
-moat_atecc_status moat_atecc_sign_digest(moat_atecc *dev, uint8_t slot,
-                                         const uint8_t digest[32], uint8_t sig[64])
+moat_atecc_status moat_atecc_sign_digest(moat_atecc *dev, uint8_t slot, const uint8_t digest[32],
+                                         uint8_t sig[64])
 {
     if (bad_slot(dev, slot))
         return MOAT_ATECC_ERR_BAD_ARG;
@@ -74,8 +74,8 @@ moat_atecc_status moat_atecc_verify_extern(moat_atecc *dev, const uint8_t digest
         memcpy(data + 64, pub, 64);
         /* mode 0x22: external public key, message from the message digest buffer;
          * param2 0x0004 = P-256 */
-        st = moat_atecc_exec_fixed(dev, MOAT_ATECC_OP_VERIFY, 0x22, 0x0004, data, sizeof data,
-                                   NULL, 0);
+        st = moat_atecc_exec_fixed(dev, MOAT_ATECC_OP_VERIFY, 0x22, 0x0004, data, sizeof data, NULL,
+                                   0);
     }
     moat_atecc_hold(dev, was_held);
     return st;
@@ -96,17 +96,14 @@ moat_atecc_status moat_atecc_ecdh(moat_atecc *dev, uint8_t slot, const uint8_t p
                                  32);
 }
 
-moat_atecc_status moat_atecc_ecdh_to_tempkey(moat_atecc *dev, uint8_t slot,
-                                             const uint8_t peer[64])
+moat_atecc_status moat_atecc_ecdh_to_tempkey(moat_atecc *dev, uint8_t slot, const uint8_t peer[64])
 {
     if (bad_slot(dev, slot))
         return MOAT_ATECC_ERR_BAD_ARG;
-    return moat_atecc_exec_fixed(dev, MOAT_ATECC_OP_ECDH, ECDH_TO_TEMPKEY, slot, peer, 64, NULL,
-                                 0);
+    return moat_atecc_exec_fixed(dev, MOAT_ATECC_OP_ECDH, ECDH_TO_TEMPKEY, slot, peer, 64, NULL, 0);
 }
 
-moat_atecc_status moat_atecc_ecdh_to_slot(moat_atecc *dev, uint8_t slot,
-                                          const uint8_t peer[64])
+moat_atecc_status moat_atecc_ecdh_to_slot(moat_atecc *dev, uint8_t slot, const uint8_t peer[64])
 {
     if (bad_slot(dev, slot) || slot + 1u >= MOAT_ATECC_SLOTS)
         return moat_atecc_fail(dev, MOAT_ATECC_ERR_BAD_ARG);

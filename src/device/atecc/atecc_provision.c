@@ -51,14 +51,14 @@ void moat_atecc_provision_layout(uint8_t config[128])
         config[96 + 2 * s] = (uint8_t)(key_config[s] & 0xFFu);
         config[97 + 2 * s] = (uint8_t)(key_config[s] >> 8);
     }
-    config[18] = 0x00;                       /* CountMatch off */
-    config[68] = 0x00;                       /* UseLock off */
-    config[69] = 0x00;                       /* VolatileKeyPermission off */
-    config[70] = 0x00;                       /* SecureBoot off */
+    config[18] = 0x00; /* CountMatch off */
+    config[68] = 0x00; /* UseLock off */
+    config[69] = 0x00; /* VolatileKeyPermission off */
+    config[70] = 0x00; /* SecureBoot off */
     config[71] = 0x00;
-    config[88] = 0xFF;                       /* SlotLocked: no slot locked */
+    config[88] = 0xFF; /* SlotLocked: no slot locked */
     config[89] = 0xFF;
-    config[90] = 0x00;                       /* ChipOptions: ECDH output in clear allowed */
+    config[90] = 0x00; /* ChipOptions: ECDH output in clear allowed */
     config[91] = 0x00;
 }
 
@@ -80,8 +80,7 @@ moat_atecc_status moat_atecc_provision(moat_atecc *dev, uint8_t pub[64],
         /* Lock with the CRC of what we read back: the chip compares it with its own. */
         if ((st = moat_atecc_read_config(dev, config)) != MOAT_ATECC_OK)
             return st;
-        if ((st = moat_atecc_lock_config(dev, moat_atecc_lock_crc(config, 128))) !=
-            MOAT_ATECC_OK)
+        if ((st = moat_atecc_lock_config(dev, moat_atecc_lock_crc(config, 128))) != MOAT_ATECC_OK)
             return st;
         rep->config_locked_now = true;
     }

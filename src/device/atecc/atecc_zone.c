@@ -8,10 +8,14 @@
 static size_t zone_size(uint8_t zone, uint8_t slot)
 {
     switch (zone) {
-    case MOAT_ATECC_ZONE_CONFIG: return MOAT_ATECC_CONFIG_SIZE;
-    case MOAT_ATECC_ZONE_OTP: return MOAT_ATECC_OTP_SIZE;
-    case MOAT_ATECC_ZONE_DATA: return moat_atecc_slot_size(slot);
-    default: return 0;
+    case MOAT_ATECC_ZONE_CONFIG:
+        return MOAT_ATECC_CONFIG_SIZE;
+    case MOAT_ATECC_ZONE_OTP:
+        return MOAT_ATECC_OTP_SIZE;
+    case MOAT_ATECC_ZONE_DATA:
+        return moat_atecc_slot_size(slot);
+    default:
+        return 0;
     }
 }
 
@@ -32,8 +36,8 @@ static uint8_t rw_mode(uint8_t zone, size_t len)
     return (uint8_t)(zone | (len == 32 ? 0x80u : 0u)); /* bit 7: 32-byte access */
 }
 
-moat_atecc_status moat_atecc_read_zone(moat_atecc *dev, uint8_t zone, uint8_t slot,
-                                       uint8_t block, uint8_t word, uint8_t *out, size_t len)
+moat_atecc_status moat_atecc_read_zone(moat_atecc *dev, uint8_t zone, uint8_t slot, uint8_t block,
+                                       uint8_t word, uint8_t *out, size_t len)
 {
     if (!access_ok(zone, slot, block, word, len))
         return moat_atecc_fail(dev, MOAT_ATECC_ERR_BAD_ARG);
@@ -41,9 +45,8 @@ moat_atecc_status moat_atecc_read_zone(moat_atecc *dev, uint8_t zone, uint8_t sl
                                  moat_atecc_addr(zone, slot, block, word), NULL, 0, out, len);
 }
 
-moat_atecc_status moat_atecc_write_zone(moat_atecc *dev, uint8_t zone, uint8_t slot,
-                                        uint8_t block, uint8_t word, const uint8_t *data,
-                                        size_t len)
+moat_atecc_status moat_atecc_write_zone(moat_atecc *dev, uint8_t zone, uint8_t slot, uint8_t block,
+                                        uint8_t word, const uint8_t *data, size_t len)
 {
     if (!access_ok(zone, slot, block, word, len))
         return moat_atecc_fail(dev, MOAT_ATECC_ERR_BAD_ARG);
@@ -106,8 +109,7 @@ moat_atecc_status moat_atecc_write_config(moat_atecc *dev, const uint8_t config[
         }
         if (w == 21)
             continue;
-        st = moat_atecc_write_zone(dev, MOAT_ATECC_ZONE_CONFIG, 0, block, word, config + w * 4u,
-                                   4);
+        st = moat_atecc_write_zone(dev, MOAT_ATECC_ZONE_CONFIG, 0, block, word, config + w * 4u, 4);
     }
     return st;
 }

@@ -24,6 +24,14 @@ moat_mqtt_client_status moat_mqtt_client_init(moat_mqtt_client *c, const moat_tr
     return MOAT_MQTT_CLIENT_OK;
 }
 
+void moat_mqtt_client_set_trace(moat_mqtt_client *c, moat_mqtt_client_trace_cb trace, void *user)
+{
+    if (c) {
+        c->trace = trace;
+        c->trace_user = user;
+    }
+}
+
 void moat_mqtt_client_set_transport(moat_mqtt_client *c, const moat_transport *transport)
 {
     if (c && transport)
@@ -48,6 +56,7 @@ static moat_mqtt_client_status await_connack(moat_mqtt_client *c, uint32_t timeo
                 return moat_mqtt_client_fail_(c, MOAT_MQTT_CLIENT_ERR_PROTOCOL);
             *ack = pkt.u.connack;
             moat_mqtt_client_consume_(c, pkt.header.packet_len);
+            moat_mqtt_client_trace_(c, false, MOAT_MQTT_CONNACK, 0, false);
             return MOAT_MQTT_CLIENT_OK;
         }
         uint32_t elapsed = moat_mqtt_client_elapsed_(c, start);
@@ -72,7 +81,10 @@ static moat_mqtt_client_status send_connect(moat_mqtt_client *c, const moat_mqtt
         c->codec_status = cs;
         return MOAT_MQTT_CLIENT_ERR_ENCODE;
     }
-    return moat_mqtt_client_send_all_(c, c->buf.tx, n);
+    moat_mqtt_client_status st = moat_mqtt_client_send_all_(c, c->buf.tx, n);
+    if (st == MOAT_MQTT_CLIENT_OK)
+        moat_mqtt_client_trace_(c, true, MOAT_MQTT_CONNECT, 0, false);
+    return st;
 }
 
 static uint32_t pingresp_timeout(uint32_t keep_alive_ms)
@@ -192,9 +204,11 @@ moat_mqtt_client_status moat_mqtt_client_publish(moat_mqtt_client *c, const moat
     size_t size = moat_mqtt_publish_size(&p);
     if (size == 0)
         return encode_error(c, &p);
-    if (p.qos == 0)
-        return publish_qos0(c, &p, size);
-    return publish_stored(c, &p, size, packet_id);
+    moat_mqtt_client_status st =
+        p.qos == 0 ? publish_qos0(c, &p, size) : publish_stored(c, &p, size, packet_id);
+    if (st == MOAT_MQTT_CLIENT_OK)
+        moat_mqtt_client_trace_(c, true, MOAT_MQTT_PUBLISH, p.qos ? p.packet_id : 0, false);
+    return st;
 }
 
 static bool request_done(const moat_mqtt_client *c)
@@ -223,8 +237,11 @@ static moat_mqtt_client_status request_and_wait(moat_mqtt_client *c, bool subscr
     c->wait_codes_count = count;
     c->wait_done = false;
     moat_mqtt_client_status st = moat_mqtt_client_send_all_(c, c->buf.tx, n);
-    if (st == MOAT_MQTT_CLIENT_OK)
+    if (st == MOAT_MQTT_CLIENT_OK) {
+        moat_mqtt_client_trace_(c, true, subscribe ? MOAT_MQTT_SUBSCRIBE : MOAT_MQTT_UNSUBSCRIBE,
+                                id, false);
         st = moat_mqtt_client_run_(c, timeout_ms, request_done);
+    }
     if (st == MOAT_MQTT_CLIENT_OK && !c->wait_done)
         st = MOAT_MQTT_CLIENT_ERR_ACK_TIMEOUT;
     c->wait_type = 0;

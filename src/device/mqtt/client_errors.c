@@ -84,9 +84,10 @@ static const status_text texts[MOAT_MQTT_CLIENT_STATUS_COUNT_] = {
     [MOAT_MQTT_CLIENT_ERR_PROTOCOL] = S("protocol violation by the broker",
         "the broker sent a packet it must not send at this point (e.g. no CONNACK first, or "
         "a SUBACK with the wrong number of codes); the connection was dropped"),
-    [MOAT_MQTT_CLIENT_ERR_INCOMING_FULL] = S("too many incoming QoS 2 messages",
-        "more incoming QoS 2 messages await PUBREL than there are incoming_qos2 records: "
-        "give more records"),
+    [MOAT_MQTT_CLIENT_ERR_INCOMING_FULL] = S("no records for incoming QoS 2 messages",
+        "a QoS 2 message arrived but the client has no incoming_qos2 records to deliver it "
+        "exactly once: give some (more than the broker's in-flight window), or subscribe "
+        "with QoS 0 or 1"),
     [MOAT_MQTT_CLIENT_ERR_ACK_TIMEOUT] = S("no acknowledgement in time",
         "the broker did not acknowledge the SUBSCRIBE/UNSUBSCRIBE within the timeout: it is "
         "overloaded or the network is slow; retry with a longer timeout"),

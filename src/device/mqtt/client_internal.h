@@ -18,6 +18,8 @@ moat_mqtt_client_status moat_mqtt_client_recv_some_(moat_mqtt_client *c, uint32_
 moat_mqtt_client_status moat_mqtt_client_next_packet_(moat_mqtt_client *c, moat_mqtt_packet *pkt,
                                                       bool *complete);
 void moat_mqtt_client_consume_(moat_mqtt_client *c, size_t len);
+void moat_mqtt_client_trace_(moat_mqtt_client *c, bool outgoing, moat_mqtt_type type,
+                             uint16_t packet_id, bool dup);
 moat_mqtt_client_status moat_mqtt_client_fail_(moat_mqtt_client *c, moat_mqtt_client_status s);
 
 /* client_state.c */

@@ -9,6 +9,13 @@ uint32_t moat_mqtt_client_elapsed_(const moat_mqtt_client *c, uint32_t since)
     return (uint32_t)(c->now_ms() - since); /* unsigned difference survives clock wrap */
 }
 
+void moat_mqtt_client_trace_(moat_mqtt_client *c, bool outgoing, moat_mqtt_type type,
+                             uint16_t packet_id, bool dup)
+{
+    if (c->trace)
+        c->trace(c->trace_user, outgoing, (uint8_t)type, packet_id, dup);
+}
+
 moat_mqtt_client_status moat_mqtt_client_fail_(moat_mqtt_client *c, moat_mqtt_client_status s)
 {
     c->connected = false;
@@ -54,7 +61,10 @@ moat_mqtt_client_status moat_mqtt_client_send_ack_(moat_mqtt_client *c, moat_mqt
         c->codec_status = st;
         return MOAT_MQTT_CLIENT_ERR_ENCODE;
     }
-    return moat_mqtt_client_send_all_(c, pkt, n);
+    moat_mqtt_client_status s = moat_mqtt_client_send_all_(c, pkt, n);
+    if (s == MOAT_MQTT_CLIENT_OK)
+        moat_mqtt_client_trace_(c, true, type, packet_id, false);
+    return s;
 }
 
 moat_mqtt_client_status moat_mqtt_client_recv_some_(moat_mqtt_client *c, uint32_t wait_ms,

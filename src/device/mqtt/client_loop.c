@@ -76,6 +76,14 @@ static moat_mqtt_client_status on_suback(moat_mqtt_client *c, const moat_mqtt_pa
 
 static moat_mqtt_client_status dispatch(moat_mqtt_client *c, const moat_mqtt_packet *pkt)
 {
+    if (c->trace) {
+        bool is_pub = pkt->header.type == MOAT_MQTT_PUBLISH;
+        uint16_t id = is_pub ? pkt->u.publish.packet_id
+                    : pkt->header.type == MOAT_MQTT_SUBACK ? pkt->u.suback.packet_id
+                    : pkt->header.type == MOAT_MQTT_PINGRESP ? 0
+                                                             : pkt->u.packet_id;
+        moat_mqtt_client_trace_(c, false, pkt->header.type, id, is_pub && pkt->u.publish.dup);
+    }
     switch (pkt->header.type) {
     case MOAT_MQTT_PUBLISH:
         return on_publish(c, &pkt->u.publish);

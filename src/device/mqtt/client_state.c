@@ -63,28 +63,40 @@ uint16_t moat_mqtt_client_new_packet_id_(moat_mqtt_client *c)
 
 bool moat_mqtt_client_incoming_has_(const moat_mqtt_client *c, uint16_t packet_id)
 {
-    for (size_t i = 0; i < c->buf.incoming_count; i++)
+    for (size_t i = 0; i < c->incoming_used; i++)
         if (c->buf.incoming_qos2[i] == packet_id)
             return true;
     return false;
 }
 
+static void incoming_drop_at(moat_mqtt_client *c, size_t i)
+{
+    memmove(&c->buf.incoming_qos2[i], &c->buf.incoming_qos2[i + 1],
+            (c->incoming_used - i - 1) * sizeof c->buf.incoming_qos2[0]);
+    c->incoming_used--;
+}
+
+/* Appends (the list stays oldest first); a full list drops its oldest id, see the header. */
 bool moat_mqtt_client_incoming_add_(moat_mqtt_client *c, uint16_t packet_id)
 {
-    for (size_t i = 0; i < c->buf.incoming_count; i++) {
-        if (c->buf.incoming_qos2[i] == 0) {
-            c->buf.incoming_qos2[i] = packet_id;
-            return true;
-        }
+    if (c->buf.incoming_count == 0)
+        return false;
+    if (c->incoming_used == c->buf.incoming_count) {
+        incoming_drop_at(c, 0);
+        c->incoming_evicted++;
     }
-    return false;
+    c->buf.incoming_qos2[c->incoming_used++] = packet_id;
+    return true;
 }
 
 void moat_mqtt_client_incoming_remove_(moat_mqtt_client *c, uint16_t packet_id)
 {
-    for (size_t i = 0; i < c->buf.incoming_count; i++)
-        if (c->buf.incoming_qos2[i] == packet_id)
-            c->buf.incoming_qos2[i] = 0;
+    for (size_t i = 0; i < c->incoming_used; i++) {
+        if (c->buf.incoming_qos2[i] == packet_id) {
+            incoming_drop_at(c, i);
+            return;
+        }
+    }
 }
 
 size_t moat_mqtt_client_discard_session_(moat_mqtt_client *c)
@@ -95,8 +107,7 @@ size_t moat_mqtt_client_discard_session_(moat_mqtt_client *c)
             dropped++;
         memset(&c->buf.outgoing[i], 0, sizeof c->buf.outgoing[i]);
     }
-    for (size_t i = 0; i < c->buf.incoming_count; i++)
-        c->buf.incoming_qos2[i] = 0;
+    c->incoming_used = 0;
     c->store_used = 0;
     return dropped;
 }
@@ -131,6 +142,8 @@ moat_mqtt_client_status moat_mqtt_client_resend_session_(moat_mqtt_client *c)
         } else {
             c->buf.store[r->offset] |= 0x08u; /* DUP flag of the fixed header */
             st = moat_mqtt_client_send_all_(c, c->buf.store + r->offset, r->len);
+            if (st == MOAT_MQTT_CLIENT_OK)
+                moat_mqtt_client_trace_(c, true, MOAT_MQTT_PUBLISH, r->packet_id, true);
         }
         if (st != MOAT_MQTT_CLIENT_OK)
             return st;

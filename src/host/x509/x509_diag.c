@@ -19,7 +19,8 @@ typedef struct {
 } diag;
 
 /* snprintf whose truncation is intended: messages are cut at the buffer size. */
-static void bprintf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void bprintf(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void bprintf(char *buf, size_t cap, const char *fmt, ...)
 {
     va_list ap;
@@ -30,10 +31,21 @@ static void bprintf(char *buf, size_t cap, const char *fmt, ...)
 
 const char *moat_x509_finding_name(moat_x509_finding_code c)
 {
-    static const char *const names[] = {
-        "MISSING_INTERMEDIATE", "MISSING_ROOT", "ANCHOR_NOT_ROOT", "ROOT_NOT_TRUSTED",
-        "NAME_MISMATCH", "AKI_SKI_MISMATCH", "BAD_SIGNATURE", "EXPIRED", "NOT_YET_VALID",
-        "NOT_CA", "NO_KEYCERTSIGN", "PATHLEN_EXCEEDED", "LEAF_USAGE", "KEY_MISMATCH", "OTHER"};
+    static const char *const names[] = {"MISSING_INTERMEDIATE",
+                                        "MISSING_ROOT",
+                                        "ANCHOR_NOT_ROOT",
+                                        "ROOT_NOT_TRUSTED",
+                                        "NAME_MISMATCH",
+                                        "AKI_SKI_MISMATCH",
+                                        "BAD_SIGNATURE",
+                                        "EXPIRED",
+                                        "NOT_YET_VALID",
+                                        "NOT_CA",
+                                        "NO_KEYCERTSIGN",
+                                        "PATHLEN_EXCEEDED",
+                                        "LEAF_USAGE",
+                                        "KEY_MISMATCH",
+                                        "OTHER"};
     return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "UNKNOWN";
 }
 
@@ -110,8 +122,8 @@ static moat_x509_finding *add(diag *d, moat_x509_finding_code code, int cert, in
     return f;
 }
 
-#define CAUSE(f, ...) bprintf((f)->cause, sizeof (f)->cause, __VA_ARGS__)
-#define FIX(f, ...) bprintf((f)->fix, sizeof (f)->fix, __VA_ARGS__)
+#define CAUSE(f, ...) bprintf((f)->cause, sizeof(f)->cause, __VA_ARGS__)
+#define FIX(f, ...) bprintf((f)->fix, sizeof(f)->fix, __VA_ARGS__)
 
 /* The certificates given that are not in the chain, as "a.crt 'CN=X', b.crt 'CN=Y'". */
 static void unused_given(const diag *d, char *buf, size_t cap)
@@ -142,8 +154,7 @@ static void missing_issuer(diag *d, size_t idx)
     bprintf(r->missing_issuer, sizeof r->missing_issuer, "%s", iss);
     unused_given(d, given, sizeof given);
     if (given[0])
-        bprintf(extra, sizeof extra, "; the other certificates given (%s) did not issue it",
-                 given);
+        bprintf(extra, sizeof extra, "; the other certificates given (%s) did not issue it", given);
     moat_x509_finding *f;
     if (is_anchor(d, c)) {
         f = add(d, MOAT_X509_FIND_ANCHOR_NOT_ROOT, (int)idx, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
@@ -186,8 +197,9 @@ static void missing_issuer(diag *d, size_t idx)
               "local issuer certificate)%s",
               lab, iss, d->in->n_anchors ? "" : " and no trust anchor was given at all", idx,
               extra);
-        FIX(f, "pass the root CA certificate '%s' as the trust anchor: %s root.crt (openssl: "
-               "-CAfile root.crt)",
+        FIX(f,
+            "pass the root CA certificate '%s' as the trust anchor: %s root.crt (openssl: "
+            "-CAfile root.crt)",
             iss, d->aopt);
     }
 }
@@ -202,8 +214,8 @@ static void root_not_trusted(diag *d, size_t idx)
     if (d->in->n_anchors && given[0])
         bprintf(extra, sizeof extra, "; the trust anchors given are other CAs (%s)", given);
     int err = idx ? X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN : X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
-    moat_x509_finding *f = add(d, MOAT_X509_FIND_ROOT_NOT_TRUSTED, (int)idx, err,
-                               "self-signed root not trusted");
+    moat_x509_finding *f =
+        add(d, MOAT_X509_FIND_ROOT_NOT_TRUSTED, (int)idx, err, "self-signed root not trusted");
     if (!f)
         return;
     CAUSE(f,
@@ -232,14 +244,16 @@ static void name_mismatch(diag *d, size_t idx, const moat_x509_labeled *p, bool 
     dn(X509_get_subject_name(p->cert), subj, sizeof subj);
     size_t at = first_diff(iss, subj);
     if (strcmp(iss, subj) == 0)
-        bprintf(where, sizeof where, "they read the same but their DER encodings differ "
-                                      "(string type or attribute order)");
+        bprintf(where, sizeof where,
+                "they read the same but their DER encodings differ "
+                "(string type or attribute order)");
     else
-        bprintf(where, sizeof where, "they differ from character %zu on ('%.8s' vs '%.8s')",
-                 at + 1, iss + at, subj + at);
+        bprintf(where, sizeof where, "they differ from character %zu on ('%.8s' vs '%.8s')", at + 1,
+                iss + at, subj + at);
     if (strstr(iss, "FFFF"))
-        bprintf(note, sizeof note, "; 'FFFF' is the signer-ID placeholder of Microchip's "
-                                    "certificate templates, never replaced by the real ID");
+        bprintf(note, sizeof note,
+                "; 'FFFF' is the signer-ID placeholder of Microchip's "
+                "certificate templates, never replaced by the real ID");
     bprintf(brief, sizeof brief, "issuer name differs from %s's subject", plab);
     moat_x509_finding *f = add(d, MOAT_X509_FIND_NAME_MISMATCH, (int)idx, ossl, brief);
     if (!f)
@@ -328,8 +342,8 @@ static const moat_x509_labeled *near_miss(diag *d, size_t idx)
         for (size_t i = 0; i < n; i++) {
             if (in_chain(d, v[i].cert))
                 continue;
-            bool name = X509_NAME_cmp(X509_get_issuer_name(c),
-                                      X509_get_subject_name(v[i].cert)) == 0;
+            bool name =
+                X509_NAME_cmp(X509_get_issuer_name(c), X509_get_subject_name(v[i].cert)) == 0;
             int aki = aki_state(c, v[i].cert);
             bool sig = sig_ok(c, v[i].cert);
             int score = (name ? 2 : 0) + (sig ? 2 : 0) + (aki == 1 ? 1 : 0);
@@ -419,8 +433,9 @@ static void check_dates(diag *d, size_t idx)
         bprintf(brief, sizeof brief, "expired on %s", when);
         if (!(f = add(d, MOAT_X509_FIND_EXPIRED, (int)idx, X509_V_ERR_CERT_HAS_EXPIRED, brief)))
             return;
-        CAUSE(f, "%s ('%s') expired on %s; it is now %s (openssl verify error 10: certificate "
-                 "has expired)",
+        CAUSE(f,
+              "%s ('%s') expired on %s; it is now %s (openssl verify error 10: certificate "
+              "has expired)",
               lab, cn, when, now);
         FIX(f, "%s (or, if the date above is wrong, set the verifying machine's clock)",
             idx ? "renew this CA certificate with the same name and key"
@@ -433,8 +448,9 @@ static void check_dates(diag *d, size_t idx)
         if (!(f = add(d, MOAT_X509_FIND_NOT_YET_VALID, (int)idx, X509_V_ERR_CERT_NOT_YET_VALID,
                       brief)))
             return;
-        CAUSE(f, "%s ('%s') is not valid before %s; it is now %s (openssl verify error 9: "
-                 "certificate is not yet valid)",
+        CAUSE(f,
+              "%s ('%s') is not valid before %s; it is now %s (openssl verify error 9: "
+              "certificate is not yet valid)",
               lab, cn, when, now);
         FIX(f, "check the verifier's clock (a device without RTC or SNTP starts in 1970), or "
                "reissue with an earlier --not-before");
@@ -450,8 +466,9 @@ static void check_ca(diag *d, size_t idx)
     if (!(flags & EXFLAG_CA)) {
         if ((f = add(d, MOAT_X509_FIND_NOT_CA, (int)idx, X509_V_ERR_INVALID_CA,
                      "not a CA (no basicConstraints CA:TRUE)"))) {
-            CAUSE(f, "%s issued %s but has no basicConstraints CA:TRUE, so it may not issue "
-                     "certificates (openssl verify error %d: invalid CA certificate)",
+            CAUSE(f,
+                  "%s issued %s but has no basicConstraints CA:TRUE, so it may not issue "
+                  "certificates (openssl verify error %d: invalid CA certificate)",
                   lab, child, X509_V_ERR_INVALID_CA);
             FIX(f, "reissue %s with basicConstraints critical CA:TRUE (moat ca init does)", lab);
         }
@@ -459,9 +476,10 @@ static void check_ca(diag *d, size_t idx)
     if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(c) & KU_KEY_CERT_SIGN)) {
         if ((f = add(d, MOAT_X509_FIND_NO_KEYCERTSIGN, (int)idx, X509_V_ERR_KEYUSAGE_NO_CERTSIGN,
                      "keyUsage lacks keyCertSign"))) {
-            CAUSE(f, "%s has a keyUsage extension without keyCertSign, so its signature on %s "
-                     "must not be accepted (openssl verify error %d: invalid CA certificate, then "
-                     "error 32: key usage does not include certificate signing)",
+            CAUSE(f,
+                  "%s has a keyUsage extension without keyCertSign, so its signature on %s "
+                  "must not be accepted (openssl verify error %d: invalid CA certificate, then "
+                  "error 32: key usage does not include certificate signing)",
                   lab, child, X509_V_ERR_INVALID_CA);
             FIX(f, "reissue %s with keyUsage critical keyCertSign,cRLSign (moat ca init does)",
                 lab);
@@ -471,11 +489,12 @@ static void check_ca(diag *d, size_t idx)
     if (idx >= 2 && pathlen >= 0 && (long)idx - 1 > pathlen) {
         char brief[112];
         bprintf(brief, sizeof brief, "pathlen:%ld exceeded", pathlen);
-        if ((f = add(d, MOAT_X509_FIND_PATHLEN_EXCEEDED, (int)idx,
-                     X509_V_ERR_PATH_LENGTH_EXCEEDED, brief))) {
-            CAUSE(f, "%s allows %ld CA certificate(s) below it (pathLenConstraint) but the "
-                     "chain has %zu, %s (openssl verify error 25: path length constraint "
-                     "exceeded)",
+        if ((f = add(d, MOAT_X509_FIND_PATHLEN_EXCEEDED, (int)idx, X509_V_ERR_PATH_LENGTH_EXCEEDED,
+                     brief))) {
+            CAUSE(f,
+                  "%s allows %ld CA certificate(s) below it (pathLenConstraint) but the "
+                  "chain has %zu, %s (openssl verify error 25: path length constraint "
+                  "exceeded)",
                   lab, pathlen, idx - 1, label_of(&d->r->chain[idx - 1]));
             FIX(f, "issue device certificates directly from the signer: pathlen:0 means it may "
                    "issue end-entity certificates only");
@@ -494,10 +513,12 @@ static void check_leaf_usage(diag *d)
     moat_x509_finding *f = add(d, MOAT_X509_FIND_LEAF_USAGE, 0, 0, "cannot do TLS client auth");
     if (!f)
         return;
-    CAUSE(f, "%s has %s%s%s, so a TLS server that checks client certificates (AWS IoT, moatd) "
-             "refuses it (openssl verify -purpose sslclient fails)",
+    CAUSE(f,
+          "%s has %s%s%s, so a TLS server that checks client certificates (AWS IoT, moatd) "
+          "refuses it (openssl verify -purpose sslclient fails)",
           label_of(&d->r->chain[0]), ku_bad ? "a keyUsage without digitalSignature" : "",
-          ku_bad && eku_bad ? " and " : "", eku_bad ? "an extendedKeyUsage without clientAuth" : "");
+          ku_bad && eku_bad ? " and " : "",
+          eku_bad ? "an extendedKeyUsage without clientAuth" : "");
     FIX(f, "reissue it with keyUsage digitalSignature and extendedKeyUsage clientAuth (moat cert "
            "issue does)");
 }
@@ -514,12 +535,14 @@ static void check_key(diag *d)
     if (moat_x509_key_id(want, b, NULL) == MOAT_X509_OK)
         moat_x509__hex(b, 20, true, bh, sizeof bh);
     const char *kl = d->in->expected_key_label ? d->in->expected_key_label : "the expected key";
-    moat_x509_finding *f = add(d, MOAT_X509_FIND_KEY_MISMATCH, 0, 0, "public key is not the chip's");
+    moat_x509_finding *f =
+        add(d, MOAT_X509_FIND_KEY_MISMATCH, 0, 0, "public key is not the chip's");
     if (!f)
         return;
-    CAUSE(f, "%s certifies the public key with id %s, but %s has id %s: the certificate belongs "
-             "to another device, or the key was regenerated after issuing (TLS fails when the "
-             "server checks the client's signature)",
+    CAUSE(f,
+          "%s certifies the public key with id %s, but %s has id %s: the certificate belongs "
+          "to another device, or the key was regenerated after issuing (TLS fails when the "
+          "server checks the client's signature)",
           label_of(&d->r->chain[0]), ah, kl, bh);
     FIX(f, "issue a certificate for this key (moat cert issue --se LOCATOR ...) and store it "
            "with the device, or use the device the certificate was made for");
@@ -549,7 +572,7 @@ static moat_x509_status openssl_verdict(diag *d)
     r->openssl_error = ok == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
     r->openssl_depth = ok == 1 ? 0 : X509_STORE_CTX_get_error_depth(ctx);
     bprintf(r->openssl_text, sizeof r->openssl_text, "%s",
-             X509_verify_cert_error_string(r->openssl_error));
+            X509_verify_cert_error_string(r->openssl_error));
     st = MOAT_X509_OK;
 out:
     ERR_clear_error();
@@ -562,13 +585,19 @@ out:
 /* OpenSSL errors the findings above explain (their numbering may differ with the path). */
 static bool explained(int err)
 {
-    static const int known[] = {
-        X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
-        X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, X509_V_ERR_CERT_SIGNATURE_FAILURE,
-        X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_INVALID_CA,
-        X509_V_ERR_KEYUSAGE_NO_CERTSIGN, X509_V_ERR_PATH_LENGTH_EXCEEDED,
-        X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
-        X509_V_ERR_AKID_SKID_MISMATCH, X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH};
+    static const int known[] = {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+                                X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+                                X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+                                X509_V_ERR_CERT_SIGNATURE_FAILURE,
+                                X509_V_ERR_CERT_NOT_YET_VALID,
+                                X509_V_ERR_CERT_HAS_EXPIRED,
+                                X509_V_ERR_INVALID_CA,
+                                X509_V_ERR_KEYUSAGE_NO_CERTSIGN,
+                                X509_V_ERR_PATH_LENGTH_EXCEEDED,
+                                X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+                                X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+                                X509_V_ERR_AKID_SKID_MISMATCH,
+                                X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (known[i] == err)
             return true;
@@ -595,8 +624,8 @@ moat_x509_status moat_x509_diagnose_chain(const moat_x509_chain_input *in, moat_
     check_leaf_usage(&d);
     check_key(&d);
     if (r->openssl_error != X509_V_OK && (r->n_findings == 0 || !explained(r->openssl_error))) {
-        moat_x509_finding *f = add(&d, MOAT_X509_FIND_OTHER, -1, r->openssl_error,
-                                   "openssl verify fails");
+        moat_x509_finding *f =
+            add(&d, MOAT_X509_FIND_OTHER, -1, r->openssl_error, "openssl verify fails");
         if (f) {
             CAUSE(f, "openssl verify reports error %d at %d depth lookup: %s", r->openssl_error,
                   r->openssl_depth, r->openssl_text);

@@ -21,10 +21,9 @@ static moat_x509_status check_p256(const EVP_PKEY *key, moat_x509_err *e)
         !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
                                         NULL) ||
         strcmp(group, "prime256v1") != 0)
-        return moat_x509__fail(e, MOAT_X509_ERR_KEY_TYPE, 0,
-                               "the key is %s%s%s, not EC P-256 (prime256v1)",
-                               key ? EVP_PKEY_get0_type_name(key) : "missing",
-                               group[0] ? " " : "", group);
+        return moat_x509__fail(
+            e, MOAT_X509_ERR_KEY_TYPE, 0, "the key is %s%s%s, not EC P-256 (prime256v1)",
+            key ? EVP_PKEY_get0_type_name(key) : "missing", group[0] ? " " : "", group);
     return MOAT_X509_OK;
 }
 
@@ -35,8 +34,7 @@ moat_x509_status moat_x509_generate_p256(EVP_PKEY **out, moat_x509_err *e)
                 : moat_x509__fail(e, MOAT_X509_ERR_CRYPTO, 1, "P-256 key generation failed");
 }
 
-moat_x509_status moat_x509_pubkey_from_raw(const uint8_t xy[64], EVP_PKEY **out,
-                                           moat_x509_err *e)
+moat_x509_status moat_x509_pubkey_from_raw(const uint8_t xy[64], EVP_PKEY **out, moat_x509_err *e)
 {
     uint8_t point[65];
     point[0] = 0x04; /* uncompressed point, SEC 1 2.3.3 */
@@ -105,7 +103,7 @@ static BIO *open_read(const char *path, moat_x509_err *e)
     return b;
 }
 
-moat_x509_status moat_x509_load_certs(const char *path, STACK_OF(X509) **out, moat_x509_err *e)
+moat_x509_status moat_x509_load_certs(const char *path, STACK_OF(X509) * *out, moat_x509_err *e)
 {
     *out = NULL;
     BIO *b = open_read(path, e);
@@ -138,7 +136,7 @@ moat_x509_status moat_x509_load_certs(const char *path, STACK_OF(X509) **out, mo
 
 moat_x509_status moat_x509_load_cert(const char *path, X509 **out, moat_x509_err *e)
 {
-    STACK_OF(X509) *sk;
+    STACK_OF(X509) * sk;
     moat_x509_status st = moat_x509_load_certs(path, &sk, e);
     *out = NULL;
     if (st != MOAT_X509_OK)
@@ -269,23 +267,22 @@ static FILE *open_write(const char *path, mode_t mode, bool force, moat_x509_err
     int fd = open(path, O_WRONLY | O_CREAT | (force ? O_TRUNC : O_EXCL) | O_CLOEXEC, mode);
     if (fd < 0) {
         *st = errno == EEXIST ? MOAT_X509_ERR_EXISTS : MOAT_X509_ERR_IO;
-        moat_x509__fail(e, *st, 0, errno == EEXIST ? "%s exists; pass --force to overwrite it"
-                                                   : "cannot write %s: %s",
+        moat_x509__fail(e, *st, 0,
+                        errno == EEXIST ? "%s exists; pass --force to overwrite it"
+                                        : "cannot write %s: %s",
                         path, strerror(errno));
         return NULL;
     }
     /* an existing file overwritten with --force keeps its old mode unless we set it; the
      * umask may also have widened nothing but narrowed the certificate mode */
     if (fchmod(fd, mode) != 0) {
-        *st = moat_x509__fail(e, MOAT_X509_ERR_IO, 0, "cannot chmod %s: %s", path,
-                              strerror(errno));
+        *st = moat_x509__fail(e, MOAT_X509_ERR_IO, 0, "cannot chmod %s: %s", path, strerror(errno));
         close(fd);
         return NULL;
     }
     FILE *f = fdopen(fd, "w");
     if (!f) {
-        *st = moat_x509__fail(e, MOAT_X509_ERR_IO, 0, "cannot write %s: %s", path,
-                              strerror(errno));
+        *st = moat_x509__fail(e, MOAT_X509_ERR_IO, 0, "cannot write %s: %s", path, strerror(errno));
         close(fd);
     }
     return f;
@@ -295,12 +292,11 @@ static moat_x509_status close_written(FILE *f, int ok, const char *path, moat_x5
 {
     if (fclose(f) != 0)
         ok = 0;
-    return ok ? MOAT_X509_OK
-              : moat_x509__fail(e, MOAT_X509_ERR_IO, 1, "writing %s failed", path);
+    return ok ? MOAT_X509_OK : moat_x509__fail(e, MOAT_X509_ERR_IO, 1, "writing %s failed", path);
 }
 
-moat_x509_status moat_x509_write_certs(const char *path, X509 *const *certs, size_t n,
-                                       bool force, moat_x509_err *e)
+moat_x509_status moat_x509_write_certs(const char *path, X509 *const *certs, size_t n, bool force,
+                                       moat_x509_err *e)
 {
     moat_x509_status st = MOAT_X509_OK;
     FILE *f = open_write(path, 0644, force, e, &st);
@@ -312,14 +308,12 @@ moat_x509_status moat_x509_write_certs(const char *path, X509 *const *certs, siz
     return close_written(f, ok, path, e);
 }
 
-moat_x509_status moat_x509_write_cert(const char *path, X509 *cert, bool force,
-                                      moat_x509_err *e)
+moat_x509_status moat_x509_write_cert(const char *path, X509 *cert, bool force, moat_x509_err *e)
 {
     return moat_x509_write_certs(path, &cert, 1, force, e);
 }
 
-moat_x509_status moat_x509_write_key(const char *path, EVP_PKEY *key, bool force,
-                                     moat_x509_err *e)
+moat_x509_status moat_x509_write_key(const char *path, EVP_PKEY *key, bool force, moat_x509_err *e)
 {
     moat_x509_status st = MOAT_X509_OK;
     FILE *f = open_write(path, 0600, force, e, &st);

@@ -114,9 +114,8 @@ static bool is_signer_id(const char *s)
 }
 
 static moat_x509_status make_ca_cert(const char *org, const char *cn, X509 *issuer,
-                                     EVP_PKEY *issuer_key, EVP_PKEY *key, time_t nb,
-                                     unsigned years, bool pathlen0, X509 **out,
-                                     moat_x509_err *e)
+                                     EVP_PKEY *issuer_key, EVP_PKEY *key, time_t nb, unsigned years,
+                                     bool pathlen0, X509 **out, moat_x509_err *e)
 {
     X509_NAME *name = moat_x509__name(org, cn);
     X509 *c = name ? new_cert(name, issuer, key) : NULL;
@@ -126,11 +125,10 @@ static moat_x509_status make_ca_cert(const char *org, const char *cn, X509 *issu
     static const int nids[] = {NID_basic_constraints, NID_key_usage, NID_subject_key_identifier,
                                NID_authority_key_identifier};
     const char *vals[] = {pathlen0 ? "critical,CA:TRUE,pathlen:0" : "critical,CA:TRUE",
-                          "critical,digitalSignature,keyCertSign,cRLSign", "hash",
-                          "keyid:always"};
+                          "critical,digitalSignature,keyCertSign,cRLSign", "hash", "keyid:always"};
     /* the signer is stored compressed in the chip (slot 12): its serial must be derivable */
-    moat_x509_status st = issuer ? derived_serial(c, key, nb, years, e)
-                                 : moat_x509__random_serial(c, e);
+    moat_x509_status st =
+        issuer ? derived_serial(c, key, nb, years, e) : moat_x509__random_serial(c, e);
     if (st == MOAT_X509_OK)
         st = moat_x509__set_validity(c, nb, years, issuer != NULL, e);
     if (st == MOAT_X509_OK)
@@ -145,8 +143,7 @@ static moat_x509_status make_ca_cert(const char *org, const char *cn, X509 *issu
     return MOAT_X509_OK;
 }
 
-moat_x509_status moat_x509_ca_create(const moat_x509_ca_opts *o, moat_x509_ca *ca,
-                                     moat_x509_err *e)
+moat_x509_status moat_x509_ca_create(const moat_x509_ca_opts *o, moat_x509_ca *ca, moat_x509_err *e)
 {
     moat_x509_ca_opts d;
     moat_x509_ca_opts_init(&d);
@@ -175,8 +172,7 @@ moat_x509_status moat_x509_ca_create(const moat_x509_ca_opts *o, moat_x509_ca *c
                           o->root_years ? o->root_years : d.root_years, false, &ca->root, e);
     if (st == MOAT_X509_OK)
         st = make_ca_cert(org, signer_cn, ca->root, ca->root_key, ca->signer_key, nb,
-                          o->signer_years ? o->signer_years : d.signer_years, true, &ca->signer,
-                          e);
+                          o->signer_years ? o->signer_years : d.signer_years, true, &ca->signer, e);
     if (st != MOAT_X509_OK)
         moat_x509_ca_free(ca);
     return st;
@@ -236,11 +232,11 @@ moat_x509_status moat_x509_ca_load(const char *dir, moat_x509_ca *ca, moat_x509_
     if (st == MOAT_X509_OK)
         st = moat_x509_load_private_key(path[3], &ca->signer_key, e);
     if (st == MOAT_X509_OK && X509_check_private_key(ca->root, ca->root_key) != 1)
-        st = moat_x509__fail(e, MOAT_X509_ERR_KEY_MISMATCH, 0, "%s does not belong to %s",
-                             path[1], path[0]);
+        st = moat_x509__fail(e, MOAT_X509_ERR_KEY_MISMATCH, 0, "%s does not belong to %s", path[1],
+                             path[0]);
     if (st == MOAT_X509_OK && X509_check_private_key(ca->signer, ca->signer_key) != 1)
-        st = moat_x509__fail(e, MOAT_X509_ERR_KEY_MISMATCH, 0, "%s does not belong to %s",
-                             path[3], path[2]);
+        st = moat_x509__fail(e, MOAT_X509_ERR_KEY_MISMATCH, 0, "%s does not belong to %s", path[3],
+                             path[2]);
     if (st != MOAT_X509_OK)
         moat_x509_ca_free(ca);
     return st;
@@ -385,8 +381,10 @@ static moat_x509_status issue_leaf(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY 
     X509 *c = name ? new_cert(name, issuer, pub) : NULL;
     X509_NAME_free(name);
     if (!c)
-        return moat_x509__fail(e, MOAT_X509_ERR_ARGUMENT, 1, "cannot build a certificate for "
-                                                             "CN=%s", cn);
+        return moat_x509__fail(e, MOAT_X509_ERR_ARGUMENT, 1,
+                               "cannot build a certificate for "
+                               "CN=%s",
+                               cn);
     time_t now = time(NULL);
     int ok = X509_time_adj_ex(X509_getm_notBefore(c), 0, -300, &now) &&
              X509_time_adj_ex(X509_getm_notAfter(c), (int)days, 0, &now);
@@ -424,8 +422,8 @@ moat_x509_status moat_x509_verification_cert(X509 *ca, EVP_PKEY *ca_key,
 }
 
 moat_x509_status moat_x509_issue_server(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *pub,
-                                        const char *cn, const char *san, unsigned days,
-                                        X509 **out, moat_x509_err *e)
+                                        const char *cn, const char *san, unsigned days, X509 **out,
+                                        moat_x509_err *e)
 {
     char san_conf[300] = "";
     *out = NULL;

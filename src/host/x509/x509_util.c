@@ -13,19 +13,28 @@
 const char *moat_x509_strerror(moat_x509_status s)
 {
     switch (s) {
-    case MOAT_X509_OK: return "ok";
-    case MOAT_X509_ERR_ARGUMENT: return "a parameter is missing or out of range";
-    case MOAT_X509_ERR_IO: return "a file could not be read or written (check the path and "
-                                  "permissions)";
-    case MOAT_X509_ERR_EXISTS: return "the output file already exists; pass --force to "
-                                      "overwrite it";
-    case MOAT_X509_ERR_PARSE: return "the input is not PEM of the expected kind";
-    case MOAT_X509_ERR_KEY_TYPE: return "the key is not EC P-256 (prime256v1), the only curve "
-                                        "the ATECC608 and Trust&GO certificates use";
-    case MOAT_X509_ERR_CSR_SIGNATURE: return "the CSR's signature does not verify: it was "
-                                             "altered or signed by another key; create it again";
-    case MOAT_X509_ERR_KEY_MISMATCH: return "a private key does not belong to its certificate";
-    case MOAT_X509_ERR_CRYPTO: return "OpenSSL failed the operation";
+    case MOAT_X509_OK:
+        return "ok";
+    case MOAT_X509_ERR_ARGUMENT:
+        return "a parameter is missing or out of range";
+    case MOAT_X509_ERR_IO:
+        return "a file could not be read or written (check the path and "
+               "permissions)";
+    case MOAT_X509_ERR_EXISTS:
+        return "the output file already exists; pass --force to "
+               "overwrite it";
+    case MOAT_X509_ERR_PARSE:
+        return "the input is not PEM of the expected kind";
+    case MOAT_X509_ERR_KEY_TYPE:
+        return "the key is not EC P-256 (prime256v1), the only curve "
+               "the ATECC608 and Trust&GO certificates use";
+    case MOAT_X509_ERR_CSR_SIGNATURE:
+        return "the CSR's signature does not verify: it was "
+               "altered or signed by another key; create it again";
+    case MOAT_X509_ERR_KEY_MISMATCH:
+        return "a private key does not belong to its certificate";
+    case MOAT_X509_ERR_CRYPTO:
+        return "OpenSSL failed the operation";
     }
     return "unknown moat_x509 status";
 }
@@ -58,8 +67,8 @@ void moat_x509_name_text(const X509_NAME *n, char *buf, size_t cap)
     BIO *b = BIO_new(BIO_s_mem());
     if (!b)
         return;
-    unsigned long flags = (XN_FLAG_ONELINE & ~XN_FLAG_SPC_EQ & ~ASN1_STRFLGS_ESC_MSB) |
-                          ASN1_STRFLGS_UTF8_CONVERT;
+    unsigned long flags =
+        (XN_FLAG_ONELINE & ~XN_FLAG_SPC_EQ & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT;
     if (X509_NAME_print_ex(b, n, 0, flags) >= 0) {
         int len = BIO_read(b, buf, (int)cap - 1);
         buf[len > 0 ? len : 0] = 0;
@@ -127,8 +136,8 @@ X509_NAME *moat_x509__name(const char *org, const char *cn)
         return NULL;
     if ((org && !X509_NAME_add_entry_by_NID(n, NID_organizationName, MBSTRING_UTF8,
                                             (const unsigned char *)org, -1, -1, 0)) ||
-        !X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8,
-                                    (const unsigned char *)cn, -1, -1, 0)) {
+        !X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8, (const unsigned char *)cn, -1,
+                                    -1, 0)) {
         X509_NAME_free(n);
         return NULL;
     }

@@ -13,8 +13,7 @@ static moat_atecc_hal_result emu_wake(void *ctx)
     return MOAT_ATECC_HAL_ACK;
 }
 
-static moat_atecc_hal_result emu_write(void *ctx, uint8_t addr7, const uint8_t *bytes,
-                                       size_t len)
+static moat_atecc_hal_result emu_write(void *ctx, uint8_t addr7, const uint8_t *bytes, size_t len)
 {
     return moat_emu_i2c_write(ctx, addr7, bytes, len) == MOAT_EMU_ACK ? MOAT_ATECC_HAL_ACK
                                                                       : MOAT_ATECC_HAL_NACK;

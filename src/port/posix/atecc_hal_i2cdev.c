@@ -33,8 +33,8 @@ static moat_atecc_hal_result select_addr(i2c_ctx *c, uint8_t addr7)
         int e = errno;
         if (e == EBUSY) {
             snprintf(c->err, sizeof c->err,
-                     "%s: address 0x%02X is claimed by a kernel driver (unbind it first)",
-                     c->path, addr7);
+                     "%s: address 0x%02X is claimed by a kernel driver (unbind it first)", c->path,
+                     addr7);
             return MOAT_ATECC_HAL_ERROR;
         }
         return fail(c, "I2C_SLAVE ioctl failed", e);
@@ -111,7 +111,7 @@ int moat_atecc_hal_i2cdev_open(const char *path, moat_atecc_hal *hal, char *err,
     if (fd < 0) {
         int e = errno;
         snprintf(err, cap, "cannot open %s: %s%s", path, strerror(e),
-                 e == ENOENT ? " (is the bus enabled and i2c-dev loaded? `modprobe i2c-dev`)"
+                 e == ENOENT   ? " (is the bus enabled and i2c-dev loaded? `modprobe i2c-dev`)"
                  : e == EACCES ? " (add yourself to the i2c group or run as root)"
                                : "");
         return -1;

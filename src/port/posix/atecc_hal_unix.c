@@ -101,7 +101,7 @@ static moat_atecc_hal_result u_write(void *ctx, uint8_t addr7, const uint8_t *by
 static moat_atecc_hal_result u_read(void *ctx, uint8_t addr7, uint8_t *buf, size_t len)
 {
     if (len == 0 || len > 255) {
-        snprintf(((unix_ctx *)ctx)->err, sizeof ((unix_ctx *)ctx)->err,
+        snprintf(((unix_ctx *)ctx)->err, sizeof((unix_ctx *)ctx)->err,
                  "read of %zu bytes: the socket protocol allows 1..255", len);
         return MOAT_ATECC_HAL_ERROR;
     }
@@ -122,8 +122,7 @@ static const char *u_last_error(void *ctx)
     return ((unix_ctx *)ctx)->err;
 }
 
-int moat_atecc_hal_unix_open(const char *socket_path, moat_atecc_hal *hal, char *err,
-                             size_t cap)
+int moat_atecc_hal_unix_open(const char *socket_path, moat_atecc_hal *hal, char *err, size_t cap)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (strlen(socket_path) >= sizeof sa.sun_path) {

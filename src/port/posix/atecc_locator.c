@@ -108,8 +108,9 @@ moat_atecc_loc_status moat_atecc_open_locator(const char *locator, moat_atecc **
     if (!locator || !*locator)
         return bad(err, err_cap, "", "empty (give --se LOCATOR or set MOAT_SE)");
     if (starts(locator, "pkcs11:") || starts(locator, "file:")) {
-        snprintf(err, err_cap, "'%s' names a key outside an ATECC608 (PKCS#11 token or PEM "
-                               "file); ATECC commands need an emu:, emu+unix: or i2c: locator",
+        snprintf(err, err_cap,
+                 "'%s' names a key outside an ATECC608 (PKCS#11 token or PEM "
+                 "file); ATECC commands need an emu:, emu+unix: or i2c: locator",
                  locator);
         return MOAT_ATECC_LOC_NOT_ATECC;
     }

@@ -190,6 +190,41 @@ cat device.crt ca/signer.crt > bundle.pem
 doctor bundle.pem --root ca/root.crt
 expect 0 "bundle.pem#2  CN=Acme Signer 0001  ✓"
 
+t_case "forum replica: Microchip-named chain, the two failing openssl commands and the doctor's fix"
+openssl ecparam -name prime256v1 -genkey -noout -out mr.key
+openssl req -new -x509 -key mr.key -subj "/O=Microchip Technology Inc/CN=Crypto Authentication Root CA 002" \
+    -days 30 -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" -out mroot.crt
+openssl ecparam -name prime256v1 -genkey -noout -out ms.key
+openssl req -new -key ms.key -subj "/O=Microchip Technology Inc/CN=Crypto Authentication Signer FFFFFFFF" -out ms.csr
+ext ms.ext "basicConstraints=critical,CA:TRUE,pathlen:0" "keyUsage=critical,keyCertSign,cRLSign" \
+    "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid"
+openssl x509 -req -in ms.csr -CA mroot.crt -CAkey mr.key -CAcreateserial -days 30 -extfile ms.ext -out msigner.crt 2> /dev/null
+openssl req -new -key dev.key -subj "/O=Microchip Technology Inc/CN=sn0123030405060708EE" -out md.csr
+ext md.ext "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyAgreement" \
+    "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid"
+openssl x509 -req -in md.csr -CA msigner.crt -CAkey ms.key -CAcreateserial -days 30 -extfile md.ext -out mdevice.crt 2> /dev/null
+ossl -CAfile mroot.crt mdevice.crt
+OV1=$OV
+ossl -CAfile msigner.crt mdevice.crt
+OV2=$OV
+doctor mdevice.crt --root mroot.crt
+OUT1=$OUT
+doctor mdevice.crt --root msigner.crt
+OUT2=$OUT
+doctor mdevice.crt --signer msigner.crt --root mroot.crt
+if [[ "$OV1" == *"error 20 at 0 depth lookup"* && "$OV2" == *"error 2 at 1 depth lookup"* &&
+      "$OUT1" == *"[MISSING_INTERMEDIATE]"*"'O=Microchip Technology Inc, CN=Crypto Authentication Signer FFFFFFFF') was not given"* &&
+      "$OUT2" == *"[ANCHOR_NOT_ROOT]"*"--signer msigner.crt --root root.crt"* && "$RC" == 0 ]]; then
+    t_pass
+else
+    t_fail "$OV1 / $OV2 / $OUT1 / $OUT2 / rc $RC"
+fi
+
+t_case "--at: the same good chain checked in 2100 is expired at every level"
+doctor device.crt --signer ca/signer.crt --root ca/root.crt --at "2100-01-01 00:00:00"
+expect 1 "ca/root.crt  CN=Acme Root CA  (trust anchor)  ✗ expired on" "it is now 2100-01-01 00:00:00 UTC" \
+    "openssl verify: error 10"
+
 t_case "bad input: not a certificate -> exit 2 with the file named"
 echo "hello" > junk.crt
 doctor junk.crt --root ca/root.crt

@@ -88,8 +88,8 @@ class Bus:
         self.s.close()
 
 
-def start(sock, image):
-    proc = subprocess.Popen([MOAT_SE, "--socket", sock, "--image", image],
+def start(sock, image, *extra):
+    proc = subprocess.Popen([MOAT_SE, "--socket", sock, "--image", image, *extra],
                             stderr=subprocess.PIPE, text=True)
     for _ in range(200):
         if os.path.exists(sock):
@@ -157,7 +157,8 @@ def main():
         bus.close()
 
         expect_rejected(sock, b"Z\x60\x00\x00", "unknown kind is rejected")
-        expect_rejected(sock, b"R\x60\x00\x03\x00\x00\x04", "read with a 3-byte payload is rejected")
+        expect_rejected(sock, b"R\x60\x00\x03\x00\x00\x04",
+                        "read with a 3-byte payload is rejected")
         expect_rejected(sock, b"R\x60\x00\x02\x01\x00", "read of 256 bytes is rejected")
         expect_rejected(sock, b"K\x00\x00\x01\x00", "wake with a payload is rejected")
         expect_rejected(sock, b"W\x60\xff\xff", "oversized write is rejected")
@@ -196,6 +197,24 @@ def main():
           dump.returncode != 0 and image in dump.stderr and "expected 1410" in dump.stderr,
           dump.stderr)
     os.unlink(image)
+
+    other = os.path.join(tmp, "tng.img")
+    proc = start(sock, other, "--address", "0x35")
+    try:
+        bus = Bus(sock)
+        bus.wake()
+        ack35, grp = bus.read(4, addr=0x35)
+        ack60, _ = bus.read(1, addr=0x60)
+        check("--address 0x35 moves the chip to 0x35",
+              ack35 == 0 and grp == bytes.fromhex("04113343") and ack60 == 1)
+        bus.close()
+    finally:
+        stop(proc)
+    bad = subprocess.run([MOAT_SE, "--image", other, "--address", "0x99", "--dump"],
+                         capture_output=True, text=True)
+    check("--address outside 0x08..0x77 is refused", bad.returncode != 0 and "0x08..0x77"
+          in bad.stderr, bad.stderr)
+    os.unlink(other)
     os.rmdir(tmp)
     print("%d failure(s)" % failures)
     return 1 if failures else 0

@@ -1,6 +1,7 @@
-/* test_atecc_driver_cmds.c - every driver command against the in-process emulator, with
- * the outcomes checked by OpenSSL (signatures, ECDH, SHA-256) and the chip's refusals
- * (secret slots, locked zones, wrong slot types) as named errors. */
+/* test_atecc_driver_cmds.c - every driver command against the emulator, twice: in-process
+ * and over the socket of a real `moat-se` (driver -> socket -> emulator). Outcomes are
+ * checked by OpenSSL (signatures, ECDH, SHA-256), refusals (secret slots, locked zones, wrong
+ * slot types) as named errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,10 +22,12 @@ typedef struct {
     uint8_t pub0[64]; /* slot-0 public key after provisioning */
 } fixture;
 
+static bool over_socket; /* which group is running */
+
 static int setup_blank(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    th_open(&f->t, &f->dev);
+    th_open(&f->t, &f->dev, over_socket);
     *state = f;
     return 0;
 }
@@ -71,7 +74,8 @@ static void point_of(EVP_PKEY *k, uint8_t xy[64])
 {
     uint8_t pt[65];
     size_t n = 0;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n), 1);
+    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n),
+                     1);
     assert_int_equal(n, 65);
     memcpy(xy, pt + 1, 64);
 }
@@ -176,7 +180,8 @@ static void test_lock_config_with_wrong_crc_is_refused(void **state)
     uint8_t cfg[128];
     assert_int_equal(moat_atecc_read_config(&f->dev, cfg), MOAT_ATECC_OK);
     uint16_t good = moat_atecc_lock_crc(cfg, 128);
-    assert_int_equal(moat_atecc_lock_config(&f->dev, (uint16_t)(good ^ 1)), MOAT_ATECC_ERR_EXECUTION);
+    assert_int_equal(moat_atecc_lock_config(&f->dev, (uint16_t)(good ^ 1)),
+                     MOAT_ATECC_ERR_EXECUTION);
     moat_atecc_lock_state l;
     assert_int_equal(moat_atecc_read_locks(&f->dev, &l), MOAT_ATECC_OK);
     assert_false(l.config_locked);
@@ -246,6 +251,74 @@ static void test_provision_resumes_on_a_locked_chip(void **state)
     assert_memory_not_equal(pub1, pub2, 64); /* a new key */
 }
 
+static void test_config_word_writes_and_reads_4_bytes(void **state)
+{
+    fixture *f = *state;
+    const uint8_t word[4] = {0x00, 0x00, 0x11, 0x22}; /* bytes 92-95: X509format */
+    uint8_t back[4];
+    assert_int_equal(moat_atecc_write_zone(&f->dev, MOAT_ATECC_ZONE_CONFIG, 0, 2, 7, word, 4),
+                     MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_read_zone(&f->dev, MOAT_ATECC_ZONE_CONFIG, 0, 2, 7, back, 4),
+                     MOAT_ATECC_OK);
+    assert_memory_equal(word, back, 4);
+}
+
+static void test_otp_written_before_the_data_lock_reads_back_after(void **state)
+{
+    fixture *f = *state;
+    uint8_t cfg[128], otp[32], back[64];
+    for (int i = 0; i < 32; i++)
+        otp[i] = (uint8_t)(0x40 + i);
+    assert_int_equal(moat_atecc_read_config(&f->dev, cfg), MOAT_ATECC_OK);
+    moat_atecc_provision_layout(cfg);
+    assert_int_equal(moat_atecc_write_config(&f->dev, cfg), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_lock_config_zone(&f->dev), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_write_zone(&f->dev, MOAT_ATECC_ZONE_OTP, 0, 0, 0, otp, 32),
+                     MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_lock_data(&f->dev, false, 0), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_read_otp(&f->dev, back), MOAT_ATECC_OK);
+    assert_memory_equal(back, otp, 32);
+}
+
+static void test_slots_written_before_the_data_lock_read_back_after(void **state)
+{
+    fixture *f = *state;
+    uint8_t cfg[128], d5[36], d10[72], d8[40], back[72];
+    for (int i = 0; i < 72; i++) {
+        d10[i] = (uint8_t)(i + 1);
+        if (i < 36)
+            d5[i] = (uint8_t)(0x80 + i);
+        if (i < 40)
+            d8[i] = (uint8_t)(0x20 + i);
+    }
+    assert_int_equal(moat_atecc_read_config(&f->dev, cfg), MOAT_ATECC_OK);
+    moat_atecc_provision_layout(cfg);
+    assert_int_equal(moat_atecc_write_config(&f->dev, cfg), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_lock_config_zone(&f->dev), MOAT_ATECC_OK);
+    /* unlocked data zone: 32-byte writes only, tails padded */
+    assert_int_equal(moat_atecc_write_slot(&f->dev, 5, d5, 36, false), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_write_slot(&f->dev, 10, d10, 72, false), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_write_slot(&f->dev, 8, d8, 40, false), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_lock_data(&f->dev, false, 0), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_read_slot(&f->dev, 5, back, 36), MOAT_ATECC_OK);
+    assert_memory_equal(back, d5, 36);
+    assert_int_equal(moat_atecc_read_slot(&f->dev, 10, back, 72), MOAT_ATECC_OK);
+    assert_memory_equal(back, d10, 72);
+    assert_int_equal(moat_atecc_read_slot(&f->dev, 8, back, 64), MOAT_ATECC_OK);
+    assert_memory_equal(back, d8, 40);
+    static const uint8_t zeros[24];
+    assert_memory_equal(back + 40, zeros, 24); /* the padded rest of the block */
+}
+
+static void test_4_byte_write_before_the_data_lock_is_refused(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(moat_atecc_lock_config_zone(&f->dev), MOAT_ATECC_OK);
+    const uint8_t word[4] = {1, 2, 3, 4};
+    moat_atecc_status st = moat_atecc_write_zone(&f->dev, MOAT_ATECC_ZONE_DATA, 8, 0, 0, word, 4);
+    assert_int_equal(st, MOAT_ATECC_ERR_EXECUTION);
+}
+
 /* ---- provisioned chip ---- */
 
 static void test_random_after_lock_is_not_repeated(void **state)
@@ -276,8 +349,10 @@ static void test_sign_from_tempkey_verifies(void **state)
     uint8_t digest[32], sig[64];
     SHA256((const uint8_t *)"tempkey", 7, digest);
     moat_atecc_hold(&f->dev, true);
-    assert_int_equal(moat_atecc_nonce_load(&f->dev, MOAT_ATECC_TARGET_TEMPKEY, digest, 32), MOAT_ATECC_OK);
-    assert_int_equal(moat_atecc_sign_loaded(&f->dev, 0, MOAT_ATECC_TARGET_TEMPKEY, sig), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_nonce_load(&f->dev, MOAT_ATECC_TARGET_TEMPKEY, digest, 32),
+                     MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_sign_loaded(&f->dev, 0, MOAT_ATECC_TARGET_TEMPKEY, sig),
+                     MOAT_ATECC_OK);
     moat_atecc_hold(&f->dev, false);
     assert_true(openssl_verifies(f->pub0, digest, sig));
 }
@@ -297,7 +372,8 @@ static void test_verify_extern_accepts_good_and_rejects_tampered(void **state)
     assert_int_equal(moat_atecc_sign_digest(&f->dev, 0, digest, sig), MOAT_ATECC_OK);
     assert_int_equal(moat_atecc_verify_extern(&f->dev, digest, sig, f->pub0), MOAT_ATECC_OK);
     sig[10] ^= 0x40;
-    assert_int_equal(moat_atecc_verify_extern(&f->dev, digest, sig, f->pub0), MOAT_ATECC_ERR_MISCOMPARE);
+    assert_int_equal(moat_atecc_verify_extern(&f->dev, digest, sig, f->pub0),
+                     MOAT_ATECC_ERR_MISCOMPARE);
     assert_int_equal(f->dev.last_chip_status, 0x01);
 }
 
@@ -489,9 +565,12 @@ static void test_nonce_load_takes_32_or_64_bytes_only(void **state)
 {
     fixture *f = *state;
     uint8_t d[64] = {0};
-    assert_int_equal(moat_atecc_nonce_load(&f->dev, MOAT_ATECC_TARGET_TEMPKEY, d, 64), MOAT_ATECC_OK);
-    assert_int_equal(moat_atecc_nonce_load(&f->dev, MOAT_ATECC_TARGET_MSGDIGBUF, d, 32), MOAT_ATECC_OK);
-    assert_int_equal(moat_atecc_nonce_load(&f->dev, MOAT_ATECC_TARGET_TEMPKEY, d, 20), MOAT_ATECC_ERR_BAD_ARG);
+    assert_int_equal(moat_atecc_nonce_load(&f->dev, MOAT_ATECC_TARGET_TEMPKEY, d, 64),
+                     MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_nonce_load(&f->dev, MOAT_ATECC_TARGET_MSGDIGBUF, d, 32),
+                     MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_nonce_load(&f->dev, MOAT_ATECC_TARGET_TEMPKEY, d, 20),
+                     MOAT_ATECC_ERR_BAD_ARG);
 }
 
 static void test_sha256_matches_openssl(void **state)
@@ -571,10 +650,7 @@ static void test_update_extra_writes_once_only(void **state)
 static void test_state_survives_reopening_the_image(void **state)
 {
     fixture *f = *state;
-    moat_emu_close(f->t.emu);
-    char err[256];
-    f->t.emu = moat_emu_open(f->t.image, err, sizeof err);
-    assert_non_null(f->t.emu);
+    th_reopen(&f->t); /* power cycle; over the socket, a moat-se restart */
     uint8_t pub[64];
     assert_int_equal(moat_atecc_get_pubkey(&f->dev, 0, pub), MOAT_ATECC_OK);
     assert_memory_equal(pub, f->pub0, 64);
@@ -594,6 +670,10 @@ int main(void)
         B(test_lock_config_zone_twice_is_refused_on_the_host),
         B(test_write_to_locked_config_zone_is_refused),
         B(test_lock_data_with_wrong_crc_is_refused),
+        B(test_config_word_writes_and_reads_4_bytes),
+        B(test_otp_written_before_the_data_lock_reads_back_after),
+        B(test_4_byte_write_before_the_data_lock_is_refused),
+        B(test_slots_written_before_the_data_lock_read_back_after),
         B(test_provision_locks_both_zones_and_makes_the_slot0_key),
         B(test_provision_resumes_on_a_locked_chip),
         P(test_random_after_lock_is_not_repeated),
@@ -630,5 +710,9 @@ int main(void)
 #undef B
 #undef P
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    over_socket = false;
+    int failed = cmocka_run_group_tests_name("in-process emulator", tests, NULL, NULL);
+    over_socket = true;
+    failed += cmocka_run_group_tests_name("moat-se over its socket", tests, NULL, NULL);
+    return failed;
 }

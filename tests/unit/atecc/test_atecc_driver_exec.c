@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "atecc_test_hal.h"
+#include "emu/emu_internal.h" /* moat_emu_set_clock: a fake clock for the watchdog */
 
 typedef struct {
     test_hal t;
@@ -18,7 +19,7 @@ typedef struct {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    th_open(&f->t, &f->dev);
+    th_open(&f->t, &f->dev, false);
     *state = f;
     return 0;
 }
@@ -31,6 +32,55 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The emulator's clock follows the HAL's virtual delays plus a manual skew. */
+static uint64_t skew_ms;
+static uint64_t fake_clock(void *ctx)
+{
+    return ((test_hal *)ctx)->virtual_us / 1000u + skew_ms;
+}
+
+static int setup_fake_clock(void **state)
+{
+    setup(state);
+    fixture *f = *state;
+    skew_ms = 0;
+    moat_emu_set_clock(f->t.emu, fake_clock, &f->t);
+    return 0;
+}
+
+static void test_watchdog_status_makes_the_driver_sleep_wake_and_resend(void **state)
+{
+    fixture *f = *state;
+    moat_atecc_hold(&f->dev, true);
+    assert_int_equal(moat_atecc_wake(&f->dev), MOAT_ATECC_OK);
+    /* 1250 ms after wake, GenKey (115 ms) could not finish before the 1.3 s watchdog: the chip
+     * answers 0xEE without running it; the driver sleeps, wakes and resends. */
+    skew_ms += 1250;
+    uint8_t pub[64];
+    moat_atecc_status st = moat_atecc_get_pubkey(&f->dev, 0, pub);
+    assert_int_equal(f->dev.stats.resends, 1);
+    assert_int_equal(f->t.wakes, 2);
+    /* slot 0 of the factory chip holds no key yet: what matters is it ran after the resend */
+    assert_true(st == MOAT_ATECC_OK || st == MOAT_ATECC_ERR_EXECUTION ||
+                st == MOAT_ATECC_ERR_ECC_FAULT);
+    assert_int_not_equal(f->dev.last_chip_status, 0xEE);
+    moat_atecc_hold(&f->dev, false);
+}
+
+static void test_chip_asleep_after_the_watchdog_is_woken_and_the_command_resent(void **state)
+{
+    fixture *f = *state;
+    moat_atecc_hold(&f->dev, true);
+    assert_int_equal(moat_atecc_wake(&f->dev), MOAT_ATECC_OK);
+    skew_ms += 2000; /* the watchdog has put the chip to sleep: it NACKs the command */
+    uint8_t rev[4];
+    assert_int_equal(moat_atecc_info_revision(&f->dev, rev), MOAT_ATECC_OK);
+    assert_int_equal(rev[2], 0x60);
+    assert_int_equal(f->dev.stats.resends, 1);
+    assert_int_equal(f->t.wakes, 2);
+    moat_atecc_hold(&f->dev, false);
+}
+
 static void test_wake_reads_the_wake_token(void **state)
 {
     fixture *f = *state;
@@ -38,6 +88,20 @@ static void test_wake_reads_the_wake_token(void **state)
     assert_true(f->dev.awake);
     assert_int_equal(f->t.wakes, 1);
     assert_true(f->t.virtual_us >= MOAT_ATECC_WAKE_DELAY_US);
+}
+
+static void test_chip_left_awake_by_another_host_is_idled_and_woken(void **state)
+{
+    fixture *f = *state;
+    uint8_t rev[4];
+    moat_atecc_hold(&f->dev, true);
+    assert_int_equal(moat_atecc_info_revision(&f->dev, rev), MOAT_ATECC_OK);
+    /* a new host (or a restarted process) does not know the chip is awake */
+    moat_atecc fresh;
+    moat_atecc_init(&fresh, &f->dev.hal, 0x60);
+    assert_int_equal(moat_atecc_info_revision(&fresh, rev), MOAT_ATECC_OK);
+    assert_int_equal(rev[2], 0x60);
+    assert_int_equal(fresh.stats.wakes, 2);
 }
 
 static void test_command_idles_the_chip_afterwards(void **state)
@@ -170,8 +234,7 @@ static void test_unknown_opcode_is_a_parse_error(void **state)
     fixture *f = *state;
     uint8_t rsp[64];
     size_t len;
-    assert_int_equal(moat_atecc_execute(&f->dev, 0x7E, 0, 0, NULL, 0, rsp, sizeof rsp, &len,
-                                        false),
+    assert_int_equal(moat_atecc_execute(&f->dev, 0x7E, 0, 0, NULL, 0, rsp, sizeof rsp, &len, false),
                      MOAT_ATECC_ERR_PARSE);
 }
 
@@ -244,6 +307,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_wake_reads_the_wake_token),
+        T(test_chip_left_awake_by_another_host_is_idled_and_woken),
         T(test_command_idles_the_chip_afterwards),
         T(test_busy_chip_is_polled_until_it_answers),
         T(test_chip_busy_beyond_the_exec_budget_times_out),
@@ -262,6 +326,11 @@ int main(void)
         T(test_every_status_has_a_distinct_explanation),
         T(test_chip_status_bytes_map_to_named_errors),
         T(test_hold_keeps_the_chip_awake_between_commands),
+        cmocka_unit_test_setup_teardown(test_watchdog_status_makes_the_driver_sleep_wake_and_resend,
+                                        setup_fake_clock, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_chip_asleep_after_the_watchdog_is_woken_and_the_command_resent, setup_fake_clock,
+            teardown),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,7 +65,7 @@ static void test_aws_profile_defaults_follow_aws_iot_limits(void **s)
     const char *argv[] = {"moatd", "--data-dir", "/tmp/x"};
     assert_int_equal(from_args(&c, 3, argv), MOATD_CONFIG_OK);
     assert_int_equal(c.profile, MOATD_PROFILE_AWS);
-    assert_int_equal(c.max_packet, 128 * 1024);
+    assert_int_equal(c.max_packet, 128 * 1024 + 512); /* 128 KB payload + header, topic */
     assert_int_equal(c.keepalive_min, 30);
     assert_int_equal(c.keepalive_max, 1200);
     assert_int_equal(c.client_id_max, 128);
@@ -292,6 +292,22 @@ static void test_alpn_is_a_comma_list_and_empty_turns_it_off(void **s)
     assert_int_equal(load(&c, "alpn\n"), MOATD_CONFIG_OK);
     assert_int_equal(c.n_alpn, 0);
     assert_int_equal(load(&c, "alpn a,,b\n"), MOATD_CONFIG_ERR_VALUE);
+}
+
+static void test_the_shipped_example_config_file_parses(void **s)
+{
+    (void)s;
+    moatd_config c;
+    char path[512];
+    const char *src = getenv("MOAT_SRC_DIR");
+    snprintf(path, sizeof path, "%s/docs/moatd.conf.example", src ? src : ".");
+    moatd_config_defaults(&c, MOATD_PROFILE_AWS);
+    assert_int_equal(moatd_config_load_file(&c, path, g_err, sizeof g_err), MOATD_CONFIG_OK);
+    assert_int_equal(c.n_listeners, 2);
+    assert_true(c.listeners[1].tls);
+    assert_int_equal(c.session_expiry, 3600);
+    assert_int_equal(c.connect_timeout, 10);
+    assert_string_equal(c.data_dir, "/var/lib/moatd");
 }
 
 /* --- flags --- */
@@ -548,6 +564,7 @@ int main(void)
                                         setup_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_alpn_is_a_comma_list_and_empty_turns_it_off,
                                         setup_dir, remove_dir),
+        cmocka_unit_test(test_the_shipped_example_config_file_parses),
         cmocka_unit_test_setup_teardown(test_flags_override_the_file, setup_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_listen_flags_replace_the_file_listeners, setup_dir,
                                         remove_dir),

@@ -38,14 +38,46 @@ static void encode_vector(size_t i)
     assert_int_equal(out[70] & 0x0F, v->format);
 }
 
-static void test_encode_2021_03_07_10h_28_years(void **s) { (void)s; encode_vector(0); }
-static void test_encode_2000_01_01_no_expiry(void **s) { (void)s; encode_vector(1); }
-static void test_encode_2031_12_31_23h_31_years(void **s) { (void)s; encode_vector(2); }
-static void test_encode_2032_uses_extended_year_bits(void **s) { (void)s; encode_vector(3); }
-static void test_encode_2127_is_the_last_year(void **s) { (void)s; encode_vector(4); }
-static void test_encode_32_years_uses_extended_expire_bits(void **s) { (void)s; encode_vector(5); }
-static void test_encode_127_years(void **s) { (void)s; encode_vector(6); }
-static void test_encode_keeps_byte71_reserved_nibble(void **s) { (void)s; encode_vector(7); }
+static void test_encode_2021_03_07_10h_28_years(void **s)
+{
+    (void)s;
+    encode_vector(0);
+}
+static void test_encode_2000_01_01_no_expiry(void **s)
+{
+    (void)s;
+    encode_vector(1);
+}
+static void test_encode_2031_12_31_23h_31_years(void **s)
+{
+    (void)s;
+    encode_vector(2);
+}
+static void test_encode_2032_uses_extended_year_bits(void **s)
+{
+    (void)s;
+    encode_vector(3);
+}
+static void test_encode_2127_is_the_last_year(void **s)
+{
+    (void)s;
+    encode_vector(4);
+}
+static void test_encode_32_years_uses_extended_expire_bits(void **s)
+{
+    (void)s;
+    encode_vector(5);
+}
+static void test_encode_127_years(void **s)
+{
+    (void)s;
+    encode_vector(6);
+}
+static void test_encode_keeps_byte71_reserved_nibble(void **s)
+{
+    (void)s;
+    encode_vector(7);
+}
 static void test_encode_tng_templates(void **s)
 {
     (void)s;
@@ -134,7 +166,7 @@ static void test_decode_refuses_impossible_fields(void **s)
     uint8_t in[72] = {0};
     moat_cert_comp c;
     assert_int_equal(moat_cert_comp_decode(in, &c), MOAT_CERT_ERR_DATE_INVALID); /* month 0 */
-    in[64] = 0x06, in[65] = 0x84; /* month 13 */
+    in[64] = 0x06, in[65] = 0x84;                                                /* month 13 */
     assert_int_equal(moat_cert_comp_decode(in, &c), MOAT_CERT_ERR_DATE_INVALID);
     in[64] = 0x00, in[65] = 0x87, in[66] = 0x00; /* hour 24 */
     assert_int_equal(moat_cert_comp_decode(in, &c), MOAT_CERT_ERR_DATE_INVALID);
@@ -161,10 +193,12 @@ static void test_expire_zero_is_the_formats_max_date(void **s)
     memset(&c, 0, sizeof c);
     c.issue = (moat_cert_date){2024, 5, 1, 10, 0, 0};
     assert_int_equal(moat_cert_comp_expire(&c, MOAT_CERT_DATEFMT_GEN, &d), MOAT_CERT_OK);
-    assert_int_equal(moat_cert_date_format(MOAT_CERT_DATEFMT_GEN, &d, t, sizeof t, &n), MOAT_CERT_OK);
+    assert_int_equal(moat_cert_date_format(MOAT_CERT_DATEFMT_GEN, &d, t, sizeof t, &n),
+                     MOAT_CERT_OK);
     assert_memory_equal(t, "99991231235959Z", 15);
     assert_int_equal(moat_cert_comp_expire(&c, MOAT_CERT_DATEFMT_UTC, &d), MOAT_CERT_OK);
-    assert_int_equal(moat_cert_date_format(MOAT_CERT_DATEFMT_UTC, &d, t, sizeof t, &n), MOAT_CERT_OK);
+    assert_int_equal(moat_cert_date_format(MOAT_CERT_DATEFMT_UTC, &d, t, sizeof t, &n),
+                     MOAT_CERT_OK);
     assert_memory_equal(t, "491231235959Z", 13);
     assert_int_equal(moat_cert_comp_expire(&c, MOAT_CERT_DATEFMT_POSIX_BE, &d), MOAT_CERT_OK);
     assert_int_equal(moat_cert_date_format(MOAT_CERT_DATEFMT_POSIX_BE, &d, t, sizeof t, &n),
@@ -191,11 +225,13 @@ static void test_utctime_50_is_1950_and_49_is_2049(void **s)
 {
     (void)s;
     moat_cert_date d;
-    assert_int_equal(moat_cert_date_parse(MOAT_CERT_DATEFMT_UTC, (const uint8_t *)"500101000000Z",
-                                          13, &d), MOAT_CERT_OK);
+    assert_int_equal(
+        moat_cert_date_parse(MOAT_CERT_DATEFMT_UTC, (const uint8_t *)"500101000000Z", 13, &d),
+        MOAT_CERT_OK);
     assert_int_equal(d.year, 1950);
-    assert_int_equal(moat_cert_date_parse(MOAT_CERT_DATEFMT_UTC, (const uint8_t *)"491231235959Z",
-                                          13, &d), MOAT_CERT_OK);
+    assert_int_equal(
+        moat_cert_date_parse(MOAT_CERT_DATEFMT_UTC, (const uint8_t *)"491231235959Z", 13, &d),
+        MOAT_CERT_OK);
     assert_int_equal(d.year, 2049);
     assert_int_equal(d.sec, 59);
 }
@@ -225,8 +261,9 @@ static void test_text_formats_round_trip(void **s)
         moat_cert_date d;
         uint8_t t[20];
         size_t n, len = strlen(cases[i].text);
-        assert_int_equal(moat_cert_date_parse(cases[i].fmt, (const uint8_t *)cases[i].text, len, &d),
-                         MOAT_CERT_OK);
+        assert_int_equal(
+            moat_cert_date_parse(cases[i].fmt, (const uint8_t *)cases[i].text, len, &d),
+            MOAT_CERT_OK);
         assert_int_equal(moat_cert_date_format(cases[i].fmt, &d, t, sizeof t, &n), MOAT_CERT_OK);
         assert_int_equal(n, len);
         assert_memory_equal(t, cases[i].text, len);
@@ -252,13 +289,15 @@ static void test_parse_refuses_fractions_and_local_time(void **s)
 {
     (void)s;
     moat_cert_date d;
-    assert_int_equal(moat_cert_date_parse(MOAT_CERT_DATEFMT_GEN,
-                                          (const uint8_t *)"20240101000000.5Z", 17, &d),
-                     MOAT_CERT_ERR_DATE_SYNTAX);
-    assert_int_equal(moat_cert_date_parse(MOAT_CERT_DATEFMT_UTC, (const uint8_t *)"2401010000000",
-                                          13, &d), MOAT_CERT_ERR_DATE_SYNTAX);
-    assert_int_equal(moat_cert_date_parse(MOAT_CERT_DATEFMT_UTC, (const uint8_t *)"241301000000Z",
-                                          13, &d), MOAT_CERT_ERR_DATE_SYNTAX);
+    assert_int_equal(
+        moat_cert_date_parse(MOAT_CERT_DATEFMT_GEN, (const uint8_t *)"20240101000000.5Z", 17, &d),
+        MOAT_CERT_ERR_DATE_SYNTAX);
+    assert_int_equal(
+        moat_cert_date_parse(MOAT_CERT_DATEFMT_UTC, (const uint8_t *)"2401010000000", 13, &d),
+        MOAT_CERT_ERR_DATE_SYNTAX);
+    assert_int_equal(
+        moat_cert_date_parse(MOAT_CERT_DATEFMT_UTC, (const uint8_t *)"241301000000Z", 13, &d),
+        MOAT_CERT_ERR_DATE_SYNTAX);
 }
 
 int main(void)

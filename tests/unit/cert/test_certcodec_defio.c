@@ -51,7 +51,8 @@ static void test_serialize_refuses_a_small_buffer(void **s)
     (void)s;
     uint8_t buf[64];
     size_t n;
-    assert_int_equal(moat_cert_def_serialize(&device.def, buf, sizeof buf, &n), MOAT_CERT_ERR_BUFFER);
+    assert_int_equal(moat_cert_def_serialize(&device.def, buf, sizeof buf, &n),
+                     MOAT_CERT_ERR_BUFFER);
 }
 
 static void test_parse_refuses_bad_magic_version_and_length(void **s)
@@ -101,7 +102,8 @@ static size_t blank_and_serialize(const moat_cert_def *def, uint8_t *tmpl, uint8
 {
     moat_cert_def d = *def;
     memcpy(tmpl, def->template_der, def->template_len);
-    assert_int_equal(moat_cert_def_blank_dynamic(&d, tmpl, def->template_len, blank_aki), MOAT_CERT_OK);
+    assert_int_equal(moat_cert_def_blank_dynamic(&d, tmpl, def->template_len, blank_aki),
+                     MOAT_CERT_OK);
     d.template_der = tmpl;
     return serialize(&d, out, FIX_MAX);
 }

@@ -42,7 +42,8 @@ static void test_refuses_issue_seconds(void **s)
 static void test_refuses_validity_that_is_not_whole_years(void **s)
 {
     (void)s;
-    assert_int_equal(compress_fixture("bad-notwhole", "signer"), MOAT_CERT_ERR_EXPIRE_NOT_WHOLE_YEARS);
+    assert_int_equal(compress_fixture("bad-notwhole", "signer"),
+                     MOAT_CERT_ERR_EXPIRE_NOT_WHOLE_YEARS);
 }
 
 static void test_refuses_expiry_with_minutes(void **s)
@@ -144,7 +145,8 @@ static void test_explicit_signer_id_location_must_exist(void **s)
     size_t len = fix_read("device", der, sizeof der); /* subject "device device": no hex */
     assert_int_equal(moat_cert_def_from_der(der, len, MOAT_CERT_SIGNER_ID_SUBJECT, &def),
                      MOAT_CERT_ERR_SIGNER_ID);
-    assert_int_equal(moat_cert_def_from_der(der, len, MOAT_CERT_SIGNER_ID_NONE, &def), MOAT_CERT_OK);
+    assert_int_equal(moat_cert_def_from_der(der, len, MOAT_CERT_SIGNER_ID_NONE, &def),
+                     MOAT_CERT_OK);
     assert_int_equal(def.el[MOAT_CERT_EL_SIGNER_ID].count, 0);
 }
 
@@ -175,11 +177,11 @@ static void test_refuses_non_minimal_signature_integers(void **s)
     uint8_t sig[64];
     size_t used;
     /* R = 00 01 (redundant zero), S = 01 */
-    static const uint8_t redundant[] = {0x03, 0x0A, 0x00, 0x30, 0x07, 0x02, 0x02,
-                                        0x00, 0x01, 0x02, 0x01, 0x01};
+    static const uint8_t redundant[] = {0x03, 0x0A, 0x00, 0x30, 0x07, 0x02,
+                                        0x02, 0x00, 0x01, 0x02, 0x01, 0x01};
     /* R negative */
-    static const uint8_t negative[] = {0x03, 0x09, 0x00, 0x30, 0x06, 0x02, 0x01,
-                                       0x80, 0x02, 0x01, 0x01};
+    static const uint8_t negative[] = {0x03, 0x09, 0x00, 0x30, 0x06, 0x02,
+                                       0x01, 0x80, 0x02, 0x01, 0x01};
     assert_int_equal(moat_cert_sig_from_der(redundant, sizeof redundant, 0, sig, &used),
                      MOAT_CERT_ERR_SIG_NOT_DER);
     assert_int_equal(moat_cert_sig_from_der(negative, sizeof negative, 0, sig, &used),

@@ -48,15 +48,51 @@ static void test_device_roundtrip_is_byte_identical(void **s)
     assert_int_equal(comp[67], 0x3C); /* from the issuer CN */
 }
 
-static void test_roundtrip_issued_2000(void **s) { (void)s; assert_int_equal(device_roundtrip("dev-2000"), 0); }
-static void test_roundtrip_issued_2031(void **s) { (void)s; assert_int_equal(device_roundtrip("dev-2031"), 0); }
-static void test_roundtrip_issued_2032_uses_format_1(void **s) { (void)s; assert_int_equal(device_roundtrip("dev-2032"), 1); }
-static void test_roundtrip_issued_2127(void **s) { (void)s; assert_int_equal(device_roundtrip("dev-2127"), 1); }
-static void test_roundtrip_no_expiry_generalized(void **s) { (void)s; assert_int_equal(device_roundtrip("dev-exp0"), 0); }
-static void test_roundtrip_no_expiry_utctime(void **s) { (void)s; assert_int_equal(device_roundtrip("dev-exp0-utc"), 0); }
-static void test_roundtrip_31_years(void **s) { (void)s; assert_int_equal(device_roundtrip("dev-exp31"), 0); }
-static void test_roundtrip_32_years_uses_format_1(void **s) { (void)s; assert_int_equal(device_roundtrip("dev-exp32"), 1); }
-static void test_roundtrip_127_years(void **s) { (void)s; assert_int_equal(device_roundtrip("dev-exp127"), 1); }
+static void test_roundtrip_issued_2000(void **s)
+{
+    (void)s;
+    assert_int_equal(device_roundtrip("dev-2000"), 0);
+}
+static void test_roundtrip_issued_2031(void **s)
+{
+    (void)s;
+    assert_int_equal(device_roundtrip("dev-2031"), 0);
+}
+static void test_roundtrip_issued_2032_uses_format_1(void **s)
+{
+    (void)s;
+    assert_int_equal(device_roundtrip("dev-2032"), 1);
+}
+static void test_roundtrip_issued_2127(void **s)
+{
+    (void)s;
+    assert_int_equal(device_roundtrip("dev-2127"), 1);
+}
+static void test_roundtrip_no_expiry_generalized(void **s)
+{
+    (void)s;
+    assert_int_equal(device_roundtrip("dev-exp0"), 0);
+}
+static void test_roundtrip_no_expiry_utctime(void **s)
+{
+    (void)s;
+    assert_int_equal(device_roundtrip("dev-exp0-utc"), 0);
+}
+static void test_roundtrip_31_years(void **s)
+{
+    (void)s;
+    assert_int_equal(device_roundtrip("dev-exp31"), 0);
+}
+static void test_roundtrip_32_years_uses_format_1(void **s)
+{
+    (void)s;
+    assert_int_equal(device_roundtrip("dev-exp32"), 1);
+}
+static void test_roundtrip_127_years(void **s)
+{
+    (void)s;
+    assert_int_equal(device_roundtrip("dev-exp127"), 1);
+}
 
 static void test_rebuild_without_signer_key_keeps_template_aki(void **s)
 {
@@ -108,7 +144,7 @@ static void test_rebuild_trims_leading_zero_bytes(void **s)
     uint8_t sig[64], out[FIX_MAX];
     fix_load(&c, "device");
     memset(sig, 0x22, 64);
-    sig[0] = 0x00, sig[1] = 0x7F;           /* R: 31 bytes */
+    sig[0] = 0x00, sig[1] = 0x7F;                   /* R: 31 bytes */
     sig[32] = 0x00, sig[33] = 0x00, sig[34] = 0x80; /* S: 30 bytes + pad = 31 */
     size_t len = rebuild_with_sig(&c, sig, out);
     const uint8_t *p = out + c.def.el[MOAT_CERT_EL_SIGNATURE].offset;
@@ -125,15 +161,16 @@ static void test_rebuild_plain_32_byte_integers(void **s)
     fix_load(&c, "device");
     memset(sig, 0x7E, 64);
     rebuild_with_sig(&c, sig, out);
-    assert_memory_equal(out + c.def.el[MOAT_CERT_EL_SIGNATURE].offset, "\x03\x47\x00\x30\x44\x02\x20", 7);
+    assert_memory_equal(out + c.def.el[MOAT_CERT_EL_SIGNATURE].offset,
+                        "\x03\x47\x00\x30\x44\x02\x20", 7);
 }
 
 static void test_fixtures_hold_both_padded_and_unpadded_signatures(void **s)
 {
     (void)s;
-    static const char *names[] = {"signer", "device", "dev-2000", "dev-2031", "dev-2032",
-                                  "dev-2127", "dev-exp0", "dev-exp0-utc", "dev-exp31",
-                                  "dev-exp32", "dev-exp127"};
+    static const char *names[] = {"signer",    "device",    "dev-2000",  "dev-2031",
+                                  "dev-2032",  "dev-2127",  "dev-exp0",  "dev-exp0-utc",
+                                  "dev-exp31", "dev-exp32", "dev-exp127"};
     int padded = 0, unpadded = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         fix_cert c;
@@ -154,7 +191,8 @@ static void test_rebuild_refuses_another_definition(void **s)
     uint8_t comp[72], out[FIX_MAX];
     size_t len;
     fix_load(&c, "device");
-    assert_int_equal(moat_cert_compress(&signer.def, signer.der, signer.len, NULL, comp), MOAT_CERT_OK);
+    assert_int_equal(moat_cert_compress(&signer.def, signer.der, signer.len, NULL, comp),
+                     MOAT_CERT_OK);
     assert_int_equal(moat_cert_rebuild(&c.def, comp, c.pubkey, NULL, out, sizeof out, &len),
                      MOAT_CERT_ERR_WRONG_DEF);
 }
@@ -182,7 +220,8 @@ static void test_rebuild_with_another_key_changes_serial_and_ski(void **s)
     assert_int_equal(moat_cert_compress(&c.def, c.der, c.len, NULL, comp), MOAT_CERT_OK);
     memcpy(pk, c.pubkey, 64);
     pk[10] ^= 1;
-    assert_int_equal(moat_cert_rebuild(&c.def, comp, pk, NULL, out, sizeof out, &len), MOAT_CERT_OK);
+    assert_int_equal(moat_cert_rebuild(&c.def, comp, pk, NULL, out, sizeof out, &len),
+                     MOAT_CERT_OK);
     const moat_cert_loc *sn = &c.def.el[MOAT_CERT_EL_SERIAL], *ski = &c.def.el[MOAT_CERT_EL_SKI];
     assert_memory_not_equal(out + sn->offset, c.der + sn->offset, sn->count);
     assert_memory_not_equal(out + ski->offset, c.der + ski->offset, 20);
@@ -190,6 +229,23 @@ static void test_rebuild_with_another_key_changes_serial_and_ski(void **s)
     fix_cert other = c;
     memcpy(other.der, out, len);
     assert_int_equal(moat_cert_compress(&other.def, other.der, len, NULL, comp), MOAT_CERT_OK);
+}
+
+static void test_compress_keeps_format_1_when_the_serial_hashed_it(void **s)
+{
+    (void)s;
+    fix_cert c;
+    uint8_t comp[72], again[72], out[FIX_MAX];
+    size_t len;
+    fix_load(&c, "device");
+    assert_int_equal(moat_cert_compress(&c.def, c.der, c.len, NULL, comp), MOAT_CERT_OK);
+    comp[70] = (uint8_t)((comp[70] & 0xF0) | 1); /* format 1 although 2024 + 28 fits 0 */
+    assert_int_equal(moat_cert_rebuild(&c.def, comp, c.pubkey, NULL, out, sizeof out, &len),
+                     MOAT_CERT_OK);
+    assert_memory_not_equal(out, c.der, c.len); /* the serial hashed a 4th date byte */
+    memcpy(c.der, out, len);
+    assert_int_equal(moat_cert_compress(&c.def, c.der, len, NULL, again), MOAT_CERT_OK);
+    assert_memory_equal(again, comp, 72);
 }
 
 int main(void)
@@ -214,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_rebuild_refuses_another_definition),
         cmocka_unit_test(test_rebuild_refuses_a_small_buffer),
         cmocka_unit_test(test_rebuild_with_another_key_changes_serial_and_ski),
+        cmocka_unit_test(test_compress_keeps_format_1_when_the_serial_hashed_it),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

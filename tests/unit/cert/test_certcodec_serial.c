@@ -53,8 +53,9 @@ static void test_pos_variant_clears_only_the_top_bit(void **s)
     uint8_t pk[64], comp[72], sn[4];
     pubkey(pk);
     comp_dates(comp, "\xA9\x9D\x5C", 0, 0);
-    assert_int_equal(moat_cert_serial_derive(MOAT_CERT_SNSRC_PUB_KEY_HASH_POS, comp, pk, NULL, sn, 4),
-                     MOAT_CERT_OK);
+    assert_int_equal(
+        moat_cert_serial_derive(MOAT_CERT_SNSRC_PUB_KEY_HASH_POS, comp, pk, NULL, sn, 4),
+        MOAT_CERT_OK);
     assert_memory_equal(sn, "\x01\xcf\x98\x24", 4);
 }
 
@@ -64,8 +65,9 @@ static void test_raw_variant_changes_no_bit(void **s)
     uint8_t pk[64], comp[72], sn[4];
     pubkey(pk);
     comp_dates(comp, "\xA9\x9D\x5C", 0, 0);
-    assert_int_equal(moat_cert_serial_derive(MOAT_CERT_SNSRC_PUB_KEY_HASH_RAW, comp, pk, NULL, sn, 4),
-                     MOAT_CERT_OK);
+    assert_int_equal(
+        moat_cert_serial_derive(MOAT_CERT_SNSRC_PUB_KEY_HASH_RAW, comp, pk, NULL, sn, 4),
+        MOAT_CERT_OK);
     assert_memory_equal(sn, "\x81\xcf\x98\x24", 4);
 }
 
@@ -78,8 +80,9 @@ static void test_device_sn_hash_vector(void **s)
                                      0x17, 0xd7, 0x52, 0xcc, 0x76, 0xeb, 0xb3, 0xb3};
     uint8_t comp[72], sn[16];
     comp_dates(comp, "\xA9\x9D\x5C", 0, 0);
-    assert_int_equal(moat_cert_serial_derive(MOAT_CERT_SNSRC_DEVICE_SN_HASH, comp, NULL, dsn, sn, 16),
-                     MOAT_CERT_OK);
+    assert_int_equal(
+        moat_cert_serial_derive(MOAT_CERT_SNSRC_DEVICE_SN_HASH, comp, NULL, dsn, sn, 16),
+        MOAT_CERT_OK);
     assert_memory_equal(sn, want, 16);
 }
 
@@ -111,16 +114,18 @@ static void test_stored_sources_are_refused(void **s)
     pubkey(pk);
     assert_int_equal(moat_cert_serial_derive(MOAT_CERT_SNSRC_STORED, comp, pk, NULL, sn, 16),
                      MOAT_CERT_ERR_SN_SOURCE);
-    assert_int_equal(moat_cert_serial_derive(MOAT_CERT_SNSRC_STORED_DYNAMIC, comp, pk, NULL, sn, 16),
-                     MOAT_CERT_ERR_SN_SOURCE);
+    assert_int_equal(
+        moat_cert_serial_derive(MOAT_CERT_SNSRC_STORED_DYNAMIC, comp, pk, NULL, sn, 16),
+        MOAT_CERT_ERR_SN_SOURCE);
 }
 
 static void test_device_sn_sources_need_the_chip_serial(void **s)
 {
     (void)s;
     uint8_t comp[72] = {0}, sn[16];
-    assert_int_equal(moat_cert_serial_derive(MOAT_CERT_SNSRC_DEVICE_SN_HASH, comp, NULL, NULL, sn, 16),
-                     MOAT_CERT_ERR_NEED_DEVICE_SN);
+    assert_int_equal(
+        moat_cert_serial_derive(MOAT_CERT_SNSRC_DEVICE_SN_HASH, comp, NULL, NULL, sn, 16),
+        MOAT_CERT_ERR_NEED_DEVICE_SN);
     assert_int_equal(moat_cert_serial_derive(MOAT_CERT_SNSRC_DEVICE_SN, comp, NULL, NULL, sn, 10),
                      MOAT_CERT_ERR_NEED_DEVICE_SN);
 }

@@ -117,8 +117,8 @@ static inline uint8_t h_receive(harness *h)
 static inline uint8_t h_cmd(harness *h, uint8_t opcode, uint8_t p1, uint16_t p2,
                             const uint8_t *data, size_t len)
 {
-    moat_atecc_cmd c = {.opcode = opcode, .param1 = p1, .param2 = p2, .data = data,
-                        .data_len = len};
+    moat_atecc_cmd c = {
+        .opcode = opcode, .param1 = p1, .param2 = p2, .data = data, .data_len = len};
     uint8_t pkt[MOAT_ATECC_CMD_MAX];
     size_t n = moat_atecc_encode_cmd(&c, pkt, sizeof pkt);
     assert_true(n > 0);
@@ -136,7 +136,8 @@ static inline void h_cmd_data(harness *h, uint8_t opcode, uint8_t p1, uint16_t p
 
 static inline uint16_t h_cfg_addr(unsigned byte)
 {
-    return moat_atecc_addr(MOAT_ATECC_ZONE_CONFIG, 0, (uint8_t)(byte / 32), (uint8_t)(byte % 32 / 4));
+    return moat_atecc_addr(MOAT_ATECC_ZONE_CONFIG, 0, (uint8_t)(byte / 32),
+                           (uint8_t)(byte % 32 / 4));
 }
 
 /* The test configuration, a Trust&GO-like layout (bytes 16..127; 84-87 are left alone):
@@ -148,12 +149,10 @@ static inline uint16_t h_cfg_addr(unsigned byte)
  * 10-15 clear data */
 static inline void h_test_config(uint8_t cfg[128])
 {
-    static const uint16_t sc[16] = {0x2085, 0x2082, 0x208D, 0x0000, 0x0085, 0x0000,
-                                    0x8000, 0x00C0, 0x0000, 0x0000, 0x0000, 0x0000,
-                                    0x0000, 0x0000, 0x0000, 0x0000};
-    static const uint16_t kc[16] = {0x0033, 0x0033, 0x0031, 0x001C, 0x0033, 0x003C,
-                                    0x001C, 0x001C, 0x003C, 0x0010, 0x001C, 0x001C,
-                                    0x001C, 0x001C, 0x001C, 0x001C};
+    static const uint16_t sc[16] = {0x2085, 0x2082, 0x208D, 0x0000, 0x0085, 0x0000, 0x8000, 0x00C0,
+                                    0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000};
+    static const uint16_t kc[16] = {0x0033, 0x0033, 0x0031, 0x001C, 0x0033, 0x003C, 0x001C, 0x001C,
+                                    0x003C, 0x0010, 0x001C, 0x001C, 0x001C, 0x001C, 0x001C, 0x001C};
     memset(cfg, 0, 128);
     cfg[16] = 0xC0;
     for (unsigned s = 0; s < 16; s++) {

@@ -29,9 +29,9 @@ static void test_crc_of_every_status_group(void **s)
 {
     (void)s;
     static const uint8_t v[][3] = {
-        {0x00, 0x03, 0x40}, {0x01, 0x00, 0xC3}, {0x03, 0x83, 0x42}, {0x05, 0xC3, 0x43},
-        {0x07, 0x40, 0xC2}, {0x08, 0x60, 0xC0}, {0x0F, 0x23, 0x42}, {0xEE, 0x31, 0x41},
-        {0xFF, 0x01, 0x42},
+        {0x00, 0x03, 0x40}, {0x01, 0x00, 0xC3}, {0x03, 0x83, 0x42},
+        {0x05, 0xC3, 0x43}, {0x07, 0x40, 0xC2}, {0x08, 0x60, 0xC0},
+        {0x0F, 0x23, 0x42}, {0xEE, 0x31, 0x41}, {0xFF, 0x01, 0x42},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         uint8_t out[4];
@@ -91,8 +91,8 @@ static void test_encode_with_data_round_trips_through_parse(void **s)
     uint8_t data[32];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)i;
-    moat_atecc_cmd c = {.opcode = MOAT_ATECC_OP_NONCE, .param1 = 0x43, .param2 = 0,
-                        .data = data, .data_len = 32};
+    moat_atecc_cmd c = {
+        .opcode = MOAT_ATECC_OP_NONCE, .param1 = 0x43, .param2 = 0, .data = data, .data_len = 32};
     uint8_t out[64];
     size_t n = moat_atecc_encode_cmd(&c, out, sizeof out);
     assert_int_equal(n, 39);
@@ -133,8 +133,7 @@ static void test_parse_cmd_rejects_short_and_long_counts(void **s)
     uint8_t small[] = {0x06, 0x30, 0x00, 0x00, 0x00, 0x00};
     assert_int_equal(moat_atecc_parse_cmd(small, sizeof small, &p), MOAT_ATECC_PKT_SHORT);
     uint8_t truncated[] = {0x07, 0x30, 0x00, 0x00, 0x00, 0x03};
-    assert_int_equal(moat_atecc_parse_cmd(truncated, sizeof truncated, &p),
-                     MOAT_ATECC_PKT_SHORT);
+    assert_int_equal(moat_atecc_parse_cmd(truncated, sizeof truncated, &p), MOAT_ATECC_PKT_SHORT);
     uint8_t big[] = {156, 0x30};
     assert_int_equal(moat_atecc_parse_cmd(big, sizeof big, &p), MOAT_ATECC_PKT_TOO_LONG);
     assert_int_equal(moat_atecc_parse_cmd(big, 0, &p), MOAT_ATECC_PKT_SHORT);
@@ -144,14 +143,12 @@ static void test_parse_rsp_accepts_factory_config_read(void **s)
 {
     (void)s;
     /* 32-byte config read captured from a factory ATECC608A (cryptoauthlib issue #51). */
-    const uint8_t rsp[35] = {0x23, 0x01, 0x23, 0x88, 0x05, 0x00, 0x00, 0x60, 0x02, 0x81,
-                             0x97, 0xBA, 0xF6, 0xEE, 0x01, 0x5D, 0x00, 0xC0, 0x00, 0x00,
-                             0x00, 0x83, 0x20, 0x87, 0x20, 0x8F, 0x20, 0xC4, 0x8F, 0x8F,
-                             0x8F, 0x8F, 0x8F, 0x90, 0xA8};
+    const uint8_t rsp[35] = {0x23, 0x01, 0x23, 0x88, 0x05, 0x00, 0x00, 0x60, 0x02, 0x81, 0x97, 0xBA,
+                             0xF6, 0xEE, 0x01, 0x5D, 0x00, 0xC0, 0x00, 0x00, 0x00, 0x83, 0x20, 0x87,
+                             0x20, 0x8F, 0x20, 0xC4, 0x8F, 0x8F, 0x8F, 0x8F, 0x8F, 0x90, 0xA8};
     const uint8_t *body;
     size_t body_len;
-    assert_int_equal(moat_atecc_parse_rsp(rsp, sizeof rsp, &body, &body_len),
-                     MOAT_ATECC_PKT_OK);
+    assert_int_equal(moat_atecc_parse_rsp(rsp, sizeof rsp, &body, &body_len), MOAT_ATECC_PKT_OK);
     assert_int_equal(body_len, 32);
     assert_ptr_equal(body, rsp + 1);
 }

@@ -160,8 +160,7 @@ static void test_command_that_would_outlive_the_watchdog_returns_ee(void **state
     harness *h = *state;
     h_wake(h);
     h->now += 1250; /* GenKey needs 115 ms, Info 5 ms: 50 ms are left */
-    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_GENKEY, 0x04, 0, NULL, 0),
-                     MOAT_ATECC_STATUS_WATCHDOG);
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_GENKEY, 0x04, 0, NULL, 0), MOAT_ATECC_STATUS_WATCHDOG);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_INFO, 0, 0, NULL, 0), 0);
 }
 
@@ -225,11 +224,10 @@ static void test_unimplemented_opcodes_are_parse_errors(void **state)
 {
     harness *h = *state;
     h_wake(h);
-    const uint8_t ops[] = {MOAT_ATECC_OP_MAC,       MOAT_ATECC_OP_GENDIG,
-                           MOAT_ATECC_OP_DERIVEKEY, MOAT_ATECC_OP_CHECKMAC,
-                           MOAT_ATECC_OP_PRIVWRITE, MOAT_ATECC_OP_AES,
-                           MOAT_ATECC_OP_KDF,       MOAT_ATECC_OP_SECUREBOOT,
-                           0x99};
+    const uint8_t ops[] = {
+        MOAT_ATECC_OP_MAC,      MOAT_ATECC_OP_GENDIG,     MOAT_ATECC_OP_DERIVEKEY,
+        MOAT_ATECC_OP_CHECKMAC, MOAT_ATECC_OP_PRIVWRITE,  MOAT_ATECC_OP_AES,
+        MOAT_ATECC_OP_KDF,      MOAT_ATECC_OP_SECUREBOOT, 0x99};
     for (size_t i = 0; i < sizeof ops; i++)
         assert_int_equal(h_cmd(h, ops[i], 0, 0, NULL, 0), MOAT_ATECC_STATUS_PARSE);
 }

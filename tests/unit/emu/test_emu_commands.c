@@ -128,7 +128,7 @@ static void test_sha_refusals(void **state)
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SHA, 0x01, 64, d, 64), EXEC); /* no start */
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SHA, 0x02, 0, NULL, 0), EXEC);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SHA, 0x00, 0, NULL, 0), 0);
-    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SHA, 0x01, 60, d, 64), PARSE); /* length */
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SHA, 0x01, 60, d, 64), PARSE);  /* length */
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SHA, 0x04, 0, NULL, 0), PARSE); /* HMAC */
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SHA, 0x82, 0, NULL, 0), PARSE); /* target */
 }

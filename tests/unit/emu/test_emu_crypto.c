@@ -31,8 +31,8 @@ static void xy_of(EVP_PKEY *k, uint8_t xy[64])
 {
     uint8_t pt[65];
     size_t n = 0;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt,
-                                                     &n), 1);
+    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n),
+                     1);
     assert_int_equal(n, 65);
     memcpy(xy, pt + 1, 64);
 }
@@ -131,8 +131,7 @@ static void test_genkey_public_of_empty_slot_is_ecc_fault(void **state)
 {
     harness *h = *state;
     h_provision(h, true);
-    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_GENKEY, 0x00, 1, NULL, 0),
-                     MOAT_ATECC_STATUS_ECC_FAULT);
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_GENKEY, 0x00, 1, NULL, 0), MOAT_ATECC_STATUS_ECC_FAULT);
 }
 
 static void test_genkey_unemulated_modes_are_parse_errors(void **state)
@@ -232,8 +231,8 @@ static void test_verify_stored_key_in_slot(void **state)
     memcpy(stored + 4, xy, 32);
     memcpy(stored + 40, xy + 32, 32);
     for (uint8_t b = 0; b < 3; b++)
-        assert_int_equal(h_cmd(h, MOAT_ATECC_OP_WRITE, 0x82, h_slot_addr(9, b), stored + 32 * b,
-                               32), 0);
+        assert_int_equal(
+            h_cmd(h, MOAT_ATECC_OP_WRITE, 0x82, h_slot_addr(9, b), stored + 32 * b, 32), 0);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_LOCK, 0x81, 0, NULL, 0), 0);
     uint8_t digest[32], sig[64];
     memset(digest, 0x99, sizeof digest);
@@ -300,10 +299,12 @@ static void test_ecdh_refusals(void **state)
     genkey(h, 0, pub);
     EVP_PKEY *peer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     xy_of(peer, peer_xy);
-    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0C, 1, peer_xy, 64), EXEC); /* no ECDH */
-    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0C, 5, peer_xy, 64), EXEC); /* data */
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0C, 1, peer_xy, 64), EXEC);  /* no ECDH */
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0C, 5, peer_xy, 64), EXEC);  /* data */
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0E, 0, peer_xy, 64), PARSE); /* encrypted */
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0C, 0, peer_xy, 32), PARSE);
+    /* to slot N+1 = slot 1, a private key: refused, the key is not overwritten */
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x04, 0, peer_xy, 64), EXEC);
     peer_xy[63] ^= 1;
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0C, 0, peer_xy, 64),
                      MOAT_ATECC_STATUS_ECC_FAULT);

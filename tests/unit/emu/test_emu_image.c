@@ -28,8 +28,7 @@ static void test_eeprom_survives_restart_but_tempkey_does_not(void **state)
     h_cmd_data(h, MOAT_ATECC_OP_GENKEY, 0x00, 0, NULL, 0, 64);
     assert_memory_equal(h->rsp, pub, 64);
     /* the message digest buffer was volatile */
-    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SIGN, 0xA0, 0, NULL, 0),
-                     MOAT_ATECC_STATUS_EXECUTION);
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SIGN, 0xA0, 0, NULL, 0), MOAT_ATECC_STATUS_EXECUTION);
 }
 
 static void test_new_image_file_has_the_factory_layout(void **state)

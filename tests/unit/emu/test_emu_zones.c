@@ -164,8 +164,8 @@ static void test_public_key_slot_round_trips_in_three_blocks(void **state)
     for (size_t i = 0; i < sizeof stored; i++)
         stored[i] = (uint8_t)(i + 1);
     for (uint8_t b = 0; b < 3; b++)
-        assert_int_equal(h_cmd(h, MOAT_ATECC_OP_WRITE, 0x82, h_slot_addr(11, b),
-                               stored + 32 * b, 32), 0);
+        assert_int_equal(
+            h_cmd(h, MOAT_ATECC_OP_WRITE, 0x82, h_slot_addr(11, b), stored + 32 * b, 32), 0);
     uint8_t back[96];
     for (uint8_t b = 0; b < 3; b++) {
         h_cmd_data(h, MOAT_ATECC_OP_READ, 0x82, h_slot_addr(11, b), NULL, 0, 32);

@@ -138,15 +138,33 @@ static void test_incoming_qos2_duplicate_is_delivered_once(void **state)
     assert_string_equal(fc.last_payload, "second");
 }
 
-static void test_incoming_qos2_beyond_records_is_incoming_full(void **state)
+/* A broker that frees its window slot at PUBREC (mosquitto) may have more messages awaiting
+ * PUBREL than we have records: the oldest id goes, the newest stay protected. */
+static void test_incoming_qos2_beyond_records_drops_the_oldest_id(void **state)
 {
     (void)state;
     connect_ok(&fc, 0, true, false);
     for (uint16_t id = 1; id <= 5; id++) /* 4 records */
         feed_publish("t", "x", 2, id, false);
+    assert_int_equal(moat_mqtt_client_process_loop(&fc.c, 10), MOAT_MQTT_CLIENT_OK);
+    assert_int_equal(fc.delivered, 5);
+    assert_int_equal(fc.c.incoming_evicted, 1);
+    feed_publish("t", "x", 2, 2, true); /* still remembered: not delivered again */
+    feed_publish("t", "x", 2, 5, true);
+    assert_int_equal(moat_mqtt_client_process_loop(&fc.c, 10), MOAT_MQTT_CLIENT_OK);
+    assert_int_equal(fc.delivered, 5);
+    assert_int_equal(sent_count(), 7); /* a PUBREC for each PUBLISH */
+}
+
+static void test_incoming_qos2_without_any_record_is_incoming_full(void **state)
+{
+    (void)state;
+    fc.c.buf.incoming_count = 0;
+    connect_ok(&fc, 0, true, false);
+    feed_publish("t", "x", 2, 1, false);
     assert_int_equal(moat_mqtt_client_process_loop(&fc.c, 10),
                      MOAT_MQTT_CLIENT_ERR_INCOMING_FULL);
-    assert_int_equal(fc.delivered, 4);
+    assert_int_equal(fc.delivered, 0);
 }
 
 static void test_subscribe_returns_each_filter_code_including_0x80(void **state)
@@ -407,7 +425,8 @@ int main(void)
         cmocka_unit_test_setup(test_incoming_qos1_is_delivered_then_acked, setup),
         cmocka_unit_test_setup(test_incoming_qos0_is_delivered_without_ack, setup),
         cmocka_unit_test_setup(test_incoming_qos2_duplicate_is_delivered_once, setup),
-        cmocka_unit_test_setup(test_incoming_qos2_beyond_records_is_incoming_full, setup),
+        cmocka_unit_test_setup(test_incoming_qos2_beyond_records_drops_the_oldest_id, setup),
+        cmocka_unit_test_setup(test_incoming_qos2_without_any_record_is_incoming_full, setup),
         cmocka_unit_test_setup(test_subscribe_returns_each_filter_code_including_0x80, setup),
         cmocka_unit_test_setup(test_subscribe_without_suback_times_out, setup),
         cmocka_unit_test_setup(test_suback_with_wrong_code_count_is_protocol_error, setup),

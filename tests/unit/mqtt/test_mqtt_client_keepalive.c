@@ -72,6 +72,34 @@ static void test_dead_broker_is_declared_when_pingresp_does_not_come(void **stat
     assert_non_null(strstr(moat_mqtt_client_explain(st), "dead"));
 }
 
+typedef struct {
+    int n;
+    char log[256];
+} trace_log;
+
+static void record(void *user, bool outgoing, uint8_t type, uint16_t id, bool dup)
+{
+    trace_log *t = user;
+    size_t len = strlen(t->log);
+    snprintf(t->log + len, sizeof t->log - len, "%s%s%s ", outgoing ? ">" : "<",
+             moat_mqtt_type_name(type), dup ? "(dup)" : "");
+    (void)id;
+    t->n++;
+}
+
+static void test_trace_reports_each_packet_with_its_direction(void **state)
+{
+    (void)state;
+    trace_log t = {0};
+    moat_mqtt_client_set_trace(&fc.c, record, &t);
+    connect_ok(&fc, 2, true, false);
+    assert_int_equal(moat_mqtt_client_process_loop(&fc.c, 2000), MOAT_MQTT_CLIENT_OK);
+    feed_ack(MOAT_MQTT_PINGRESP, 0);
+    feed_publish("t", "x", 1, 3, true);
+    assert_int_equal(moat_mqtt_client_process_loop(&fc.c, 10), MOAT_MQTT_CLIENT_OK);
+    assert_string_equal(t.log, ">CONNECT <CONNACK >PINGREQ <PINGRESP <PUBLISH(dup) >PUBACK ");
+}
+
 static void test_keepalive_zero_never_pings(void **state)
 {
     (void)state;
@@ -124,6 +152,7 @@ int main(void)
         cmocka_unit_test_setup(test_pingresp_rearms_the_timer_for_the_next_interval, setup),
         cmocka_unit_test_setup(test_outgoing_traffic_postpones_the_pingreq, setup),
         cmocka_unit_test_setup(test_dead_broker_is_declared_when_pingresp_does_not_come, setup),
+        cmocka_unit_test_setup(test_trace_reports_each_packet_with_its_direction, setup),
         cmocka_unit_test_setup(test_keepalive_zero_never_pings, setup),
         cmocka_unit_test_setup(test_process_loop_zero_timeout_does_not_wait, setup),
         cmocka_unit_test_setup(test_process_loop_never_exceeds_its_timeout, setup),

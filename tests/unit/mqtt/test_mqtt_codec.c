@@ -18,15 +18,14 @@
 /* ---- Known vectors, written out by hand from the MQTT 3.1.1 spec ---- */
 
 /* CONNECT, client id "dev1", keep alive 60, clean session, nothing else. */
-static const uint8_t connect_min[] = {0x10, 0x10, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02,
-                                      0x00, 0x3C, 0x00, 0x04, 'd', 'e', 'v', '1'};
+static const uint8_t connect_min[] = {0x10, 0x10, 0x00, 0x04, 'M',  'Q', 'T', 'T', 0x04,
+                                      0x02, 0x00, 0x3C, 0x00, 0x04, 'd', 'e', 'v', '1'};
 /* CONNECT with everything: client "c", will "w/t"="bye" QoS 1 retained, user "u", password
  * 00 FF, keep alive 0x1234, clean session. Flags 0xEE = user|pass|will retain|will qos 1|will|
  * clean. Remaining length 10 + 3 + 5 + 5 + 3 + 4 = 30. */
 static const uint8_t connect_full[] = {
-    0x10, 0x1E, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0xEE, 0x12, 0x34, 0x00, 0x01, 'c',
-    0x00, 0x03, 'w',  '/',  't', 0x00, 0x03, 'b', 'y', 'e', 0x00, 0x01, 'u', 0x00, 0x02,
-    0x00, 0xFF};
+    0x10, 0x1E, 0x00, 0x04, 'M',  'Q',  'T', 'T', 0x04, 0xEE, 0x12, 0x34, 0x00, 0x01, 'c',  0x00,
+    0x03, 'w',  '/',  't',  0x00, 0x03, 'b', 'y', 'e',  0x00, 0x01, 'u',  0x00, 0x02, 0x00, 0xFF};
 static const uint8_t connack_sp[] = {0x20, 0x02, 0x01, 0x00};
 static const uint8_t connack_refused[] = {0x20, 0x02, 0x00, 0x05};
 static const uint8_t publish_q0[] = {0x30, 0x07, 0x00, 0x03, 'a', '/', 'b', 'h', 'i'};
@@ -38,12 +37,12 @@ static const uint8_t pubrec[] = {0x50, 0x02, 0x00, 0x0A};
 static const uint8_t pubrel[] = {0x62, 0x02, 0x00, 0x0A};
 static const uint8_t pubcomp[] = {0x70, 0x02, 0x00, 0x0A};
 /* SUBSCRIBE id 1: "a/+" QoS 1, "#" QoS 0. Remaining 2 + 6 + 4 = 12. */
-static const uint8_t subscribe[] = {0x82, 0x0C, 0x00, 0x01, 0x00, 0x03, 'a', '/',
-                                    '+',  0x01, 0x00, 0x01, '#',  0x00};
+static const uint8_t subscribe[] = {0x82, 0x0C, 0x00, 0x01, 0x00, 0x03, 'a',
+                                    '/',  '+',  0x01, 0x00, 0x01, '#',  0x00};
 static const uint8_t suback[] = {0x90, 0x04, 0x00, 0x01, 0x01, 0x80};
 /* UNSUBSCRIBE id 2: "a/+", "#". Remaining 2 + 5 + 3 = 10. */
-static const uint8_t unsubscribe[] = {0xA2, 0x0A, 0x00, 0x02, 0x00, 0x03, 'a',
-                                      '/',  '+',  0x00, 0x01, '#'};
+static const uint8_t unsubscribe[] = {0xA2, 0x0A, 0x00, 0x02, 0x00, 0x03,
+                                      'a',  '/',  '+',  0x00, 0x01, '#'};
 static const uint8_t unsuback[] = {0xB0, 0x02, 0x00, 0x02};
 static const uint8_t pingreq[] = {0xC0, 0x00};
 static const uint8_t pingresp[] = {0xD0, 0x00};
@@ -54,12 +53,15 @@ typedef struct {
     size_t len;
 } vec;
 
-#define VEC(a) {a, sizeof a}
+#define VEC(a)                                                                                     \
+    {                                                                                              \
+        a, sizeof a                                                                                \
+    }
 static const vec all_valid[] = {
-    VEC(connect_min), VEC(connect_full), VEC(connack_sp), VEC(connack_refused), VEC(publish_q0),
-    VEC(publish_q1),  VEC(publish_q2_empty), VEC(puback), VEC(pubrec), VEC(pubrel),
-    VEC(pubcomp),     VEC(subscribe), VEC(suback), VEC(unsubscribe), VEC(unsuback),
-    VEC(pingreq),     VEC(pingresp), VEC(disconnect),
+    VEC(connect_min), VEC(connect_full),     VEC(connack_sp), VEC(connack_refused), VEC(publish_q0),
+    VEC(publish_q1),  VEC(publish_q2_empty), VEC(puback),     VEC(pubrec),          VEC(pubrel),
+    VEC(pubcomp),     VEC(subscribe),        VEC(suback),     VEC(unsubscribe),     VEC(unsuback),
+    VEC(pingreq),     VEC(pingresp),         VEC(disconnect),
 };
 
 /* Decodes from an exact-size heap copy, so ASan flags any read past the end. The copy is
@@ -140,8 +142,7 @@ static void test_decode_connack_session_present_and_refusal(void **state)
     assert_int_equal(p.header.type, MOAT_MQTT_CONNACK);
     assert_true(p.u.connack.session_present);
     assert_int_equal(p.u.connack.return_code, MOAT_MQTT_CONNACK_ACCEPTED);
-    assert_int_equal(decode_exact(connack_refused, sizeof connack_refused, MAXP, &p),
-                     MOAT_MQTT_OK);
+    assert_int_equal(decode_exact(connack_refused, sizeof connack_refused, MAXP, &p), MOAT_MQTT_OK);
     assert_false(p.u.connack.session_present);
     assert_int_equal(p.u.connack.return_code, MOAT_MQTT_CONNACK_NOT_AUTHORIZED);
 }
@@ -334,8 +335,11 @@ static void test_encode_connect_with_will_username_password(void **state)
 
 static void test_encode_connect_ignores_will_fields_without_will_flag(void **state)
 {
-    moat_mqtt_connect c = {.client_id = S("dev1"), .keep_alive_s = 60, .clean_session = true,
-                           .will_qos = 2, .will_retain = true};
+    moat_mqtt_connect c = {.client_id = S("dev1"),
+                           .keep_alive_s = 60,
+                           .clean_session = true,
+                           .will_qos = 2,
+                           .will_retain = true};
     uint8_t b[64];
     size_t n = 0;
     assert_encoded(moat_mqtt_encode_connect(b, sizeof b, &c, &n), b, &n, connect_min,
@@ -377,8 +381,13 @@ static void test_encode_publish_header_leaves_payload_to_caller(void **state)
 {
     uint8_t b[64];
     size_t n = 0;
-    moat_mqtt_publish q1 = {.topic = S("a/b"), .payload = (const uint8_t *)"hi", .payload_len = 2,
-                            .qos = 1, .dup = true, .retain = true, .packet_id = 10};
+    moat_mqtt_publish q1 = {.topic = S("a/b"),
+                            .payload = (const uint8_t *)"hi",
+                            .payload_len = 2,
+                            .qos = 1,
+                            .dup = true,
+                            .retain = true,
+                            .packet_id = 10};
     assert_int_equal(moat_mqtt_encode_publish_header(b, sizeof b, &q1, &n), MOAT_MQTT_OK);
     assert_int_equal(n, sizeof publish_q1 - 2);
     assert_memory_equal(b, publish_q1, n);
@@ -417,8 +426,8 @@ static void test_encode_subscribe(void **state)
 {
     uint8_t b[64];
     size_t n = 0;
-    assert_encoded(moat_mqtt_encode_subscribe(b, sizeof b, 1, two_entries, 2, &n), b, &n,
-                   subscribe, sizeof subscribe);
+    assert_encoded(moat_mqtt_encode_subscribe(b, sizeof b, 1, two_entries, 2, &n), b, &n, subscribe,
+                   sizeof subscribe);
 }
 
 static void test_encode_suback(void **state)
@@ -443,10 +452,9 @@ static void test_encode_ping_and_disconnect(void **state)
     uint8_t b[2];
     size_t n = 0;
     assert_encoded(moat_mqtt_encode_empty(b, sizeof b, MOAT_MQTT_PINGREQ, &n), b, &n, pingreq, 2);
-    assert_encoded(moat_mqtt_encode_empty(b, sizeof b, MOAT_MQTT_PINGRESP, &n), b, &n, pingresp,
+    assert_encoded(moat_mqtt_encode_empty(b, sizeof b, MOAT_MQTT_PINGRESP, &n), b, &n, pingresp, 2);
+    assert_encoded(moat_mqtt_encode_empty(b, sizeof b, MOAT_MQTT_DISCONNECT, &n), b, &n, disconnect,
                    2);
-    assert_encoded(moat_mqtt_encode_empty(b, sizeof b, MOAT_MQTT_DISCONNECT, &n), b, &n,
-                   disconnect, 2);
 }
 
 static void test_encode_varint_boundaries(void **state)
@@ -483,10 +491,17 @@ static void test_encode_varint_rejects_value_above_4_bytes(void **state)
 static void test_encode_reports_needed_size_for_every_short_buffer(void **state)
 {
     uint8_t b[sizeof connect_full];
-    moat_mqtt_connect c = {.client_id = S("c"), .keep_alive_s = 0x1234, .clean_session = true,
-                           .has_will = true, .will_topic = S("w/t"), .will_payload = S("bye"),
-                           .will_qos = 1, .will_retain = true, .has_username = true,
-                           .username = S("u"), .has_password = true,
+    moat_mqtt_connect c = {.client_id = S("c"),
+                           .keep_alive_s = 0x1234,
+                           .clean_session = true,
+                           .has_will = true,
+                           .will_topic = S("w/t"),
+                           .will_payload = S("bye"),
+                           .will_qos = 1,
+                           .will_retain = true,
+                           .has_username = true,
+                           .username = S("u"),
+                           .has_password = true,
                            .password = {(const uint8_t *)"\x00\xFF", 2}};
     for (size_t cap = 0; cap < sizeof connect_full; cap++) {
         size_t n = 0;
@@ -513,12 +528,14 @@ static void test_encode_reports_needed_size_for_every_short_buffer(void **state)
 static void test_encode_publish_reports_needed_size_when_short(void **state)
 {
     uint8_t b[sizeof publish_q1];
-    moat_mqtt_publish q1 = {.topic = S("a/b"), .payload = (const uint8_t *)"hi", .payload_len = 2,
-                            .qos = 1, .packet_id = 10};
+    moat_mqtt_publish q1 = {.topic = S("a/b"),
+                            .payload = (const uint8_t *)"hi",
+                            .payload_len = 2,
+                            .qos = 1,
+                            .packet_id = 10};
     for (size_t cap = 0; cap < sizeof publish_q1; cap++) {
         size_t n = 0;
-        assert_int_equal(moat_mqtt_encode_publish(b, cap, &q1, &n),
-                         MOAT_MQTT_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(moat_mqtt_encode_publish(b, cap, &q1, &n), MOAT_MQTT_ERR_BUFFER_TOO_SMALL);
         assert_int_equal(n, sizeof publish_q1);
     }
 }
@@ -554,10 +571,9 @@ static void test_encode_publish_rejects_payload_beyond_remaining_length_limit(vo
     uint8_t b[16];
     size_t n;
     /* The payload pointer is never read: the size check comes first. */
-    moat_mqtt_publish p = {.topic = S("t"), .payload = b,
-                           .payload_len = MOAT_MQTT_MAX_REMAINING_LENGTH};
-    assert_int_equal(moat_mqtt_encode_publish_header(b, sizeof b, &p, &n),
-                     MOAT_MQTT_ERR_TOO_LARGE);
+    moat_mqtt_publish p = {
+        .topic = S("t"), .payload = b, .payload_len = MOAT_MQTT_MAX_REMAINING_LENGTH};
+    assert_int_equal(moat_mqtt_encode_publish_header(b, sizeof b, &p, &n), MOAT_MQTT_ERR_TOO_LARGE);
     assert_int_equal(moat_mqtt_publish_size(&p), 0);
 }
 
@@ -593,8 +609,7 @@ static void test_encode_subscribe_rejects_bad_entries(void **state)
     assert_int_equal(moat_mqtt_encode_subscribe(b, sizeof b, 0, two_entries, 2, &n),
                      MOAT_MQTT_ERR_BAD_PACKET_ID);
     const moat_mqtt_sub_entry q3[] = {{S("a"), 3}};
-    assert_int_equal(moat_mqtt_encode_subscribe(b, sizeof b, 1, q3, 1, &n),
-                     MOAT_MQTT_ERR_BAD_QOS);
+    assert_int_equal(moat_mqtt_encode_subscribe(b, sizeof b, 1, q3, 1, &n), MOAT_MQTT_ERR_BAD_QOS);
     const moat_mqtt_sub_entry bad[] = {{S("a/#/b"), 0}};
     assert_int_equal(moat_mqtt_encode_subscribe(b, sizeof b, 1, bad, 1, &n),
                      MOAT_MQTT_ERR_BAD_FILTER);
@@ -638,10 +653,14 @@ static void test_encode_rejects_wrong_type_and_zero_packet_id(void **state)
 
 static void test_round_trip_connect_preserves_every_field(void **state)
 {
-    moat_mqtt_connect c = {.client_id = S("thing-\xC3\xA9"), .keep_alive_s = 1200,
-                           .has_will = true, .will_topic = S("dev/\xE2\x82\xAC/lwt"),
-                           .will_payload = S("gone"), .will_qos = 2,
-                           .has_username = true, .username = S("user")};
+    moat_mqtt_connect c = {.client_id = S("thing-\xC3\xA9"),
+                           .keep_alive_s = 1200,
+                           .has_will = true,
+                           .will_topic = S("dev/\xE2\x82\xAC/lwt"),
+                           .will_payload = S("gone"),
+                           .will_qos = 2,
+                           .has_username = true,
+                           .username = S("user")};
     uint8_t b[128];
     size_t n = 0;
     assert_int_equal(moat_mqtt_encode_connect(b, sizeof b, &c, &n), MOAT_MQTT_OK);
@@ -668,8 +687,11 @@ static void test_round_trip_publish_of_every_size_class(void **state)
         payload[i] = (uint8_t)(i * 7u);
     const size_t sizes[] = {0, 1, 120, 121, 122, 16375, 16376, 20000};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        moat_mqtt_publish p = {.topic = S("sensors/t1"), .payload = payload,
-                               .payload_len = sizes[i], .qos = 1, .packet_id = 77};
+        moat_mqtt_publish p = {.topic = S("sensors/t1"),
+                               .payload = payload,
+                               .payload_len = sizes[i],
+                               .qos = 1,
+                               .packet_id = 77};
         size_t n = 0;
         assert_int_equal(moat_mqtt_encode_publish(out, sizeof out, &p, &n), MOAT_MQTT_OK);
         assert_int_equal(n, moat_mqtt_publish_size(&p));
@@ -766,8 +788,7 @@ static void test_decode_rejects_remaining_length_above_max_packet_before_body(vo
     assert_int_equal(decode_exact(V(0x30, 0xFF, 0x7F), 1000, &p), MOAT_MQTT_ERR_TOO_LARGE);
     assert_int_equal(p.header.packet_len, 16386);
     /* exactly max_packet is fine */
-    assert_int_equal(decode_exact(V(0x30, 0x05, 0x00, 0x01, 't', 'x', 'y'), 7, &p),
-                     MOAT_MQTT_OK);
+    assert_int_equal(decode_exact(V(0x30, 0x05, 0x00, 0x01, 't', 'x', 'y'), 7, &p), MOAT_MQTT_OK);
     assert_int_equal(decode_exact(V(0x30, 0x05, 0x00, 0x01, 't', 'x', 'y'), 6, &p),
                      MOAT_MQTT_ERR_TOO_LARGE);
 }
@@ -843,7 +864,7 @@ static void test_decode_reports_truncated_or_no_topics_at_every_cut_of_subscribe
     for (size_t m = 0; m < sizeof subscribe - 2; m++) {
         memcpy(b, subscribe, 2 + m);
         b[1] = (uint8_t)m;
-        moat_mqtt_status want = m == 2 ? MOAT_MQTT_ERR_NO_TOPICS
+        moat_mqtt_status want = m == 2   ? MOAT_MQTT_ERR_NO_TOPICS
                                 : m == 8 ? MOAT_MQTT_OK /* the first entry alone */
                                          : MOAT_MQTT_ERR_TRUNCATED;
         moat_mqtt_status st = dec(b, 2 + m);
@@ -870,29 +891,29 @@ static void test_decode_rejects_trailing_bytes_after_connect(void **state)
 static void test_decode_rejects_bad_protocol_name(void **state)
 {
     /* MQTT 3.1 names itself "MQIsdp" with level 3. */
-    assert_int_equal(dec(V(0x10, 0x0E, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, 0x02,
-                           0x00, 0x3C, 0x00, 0x00)),
+    assert_int_equal(dec(V(0x10, 0x0E, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, 0x02, 0x00,
+                           0x3C, 0x00, 0x00)),
                      MOAT_MQTT_ERR_BAD_PROTOCOL_NAME);
-    assert_int_equal(dec(V(0x10, 0x0C, 0x00, 0x04, 'm', 'q', 't', 't', 0x04, 0x02, 0x00, 0x3C,
-                           0x00, 0x00)),
-                     MOAT_MQTT_ERR_BAD_PROTOCOL_NAME);
+    assert_int_equal(
+        dec(V(0x10, 0x0C, 0x00, 0x04, 'm', 'q', 't', 't', 0x04, 0x02, 0x00, 0x3C, 0x00, 0x00)),
+        MOAT_MQTT_ERR_BAD_PROTOCOL_NAME);
 }
 
 static void test_decode_rejects_protocol_level_other_than_4(void **state)
 {
-    assert_int_equal(dec(V(0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x03, 0x02, 0x00, 0x3C,
-                           0x00, 0x00)),
-                     MOAT_MQTT_ERR_BAD_PROTOCOL_LEVEL);
-    assert_int_equal(dec(V(0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x02, 0x00, 0x3C,
-                           0x00, 0x00)),
-                     MOAT_MQTT_ERR_BAD_PROTOCOL_LEVEL);
+    assert_int_equal(
+        dec(V(0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x03, 0x02, 0x00, 0x3C, 0x00, 0x00)),
+        MOAT_MQTT_ERR_BAD_PROTOCOL_LEVEL);
+    assert_int_equal(
+        dec(V(0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x02, 0x00, 0x3C, 0x00, 0x00)),
+        MOAT_MQTT_ERR_BAD_PROTOCOL_LEVEL);
 }
 
 /* A CONNECT with the given flags byte and an empty client id (nothing else). */
 static moat_mqtt_status dec_connect_flags(uint8_t flags)
 {
-    const uint8_t b[] = {0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, flags,
-                         0x00, 0x3C, 0x00, 0x00};
+    const uint8_t b[] = {0x10, 0x0C, 0x00,  0x04, 'M',  'Q',  'T',
+                         'T',  0x04, flags, 0x00, 0x3C, 0x00, 0x00};
     return dec(b, sizeof b);
 }
 
@@ -927,22 +948,22 @@ static void test_decode_rejects_connect_fields_missing_for_flags(void **state)
 
 static void test_decode_rejects_client_id_with_bad_utf8(void **state)
 {
-    assert_int_equal(dec(V(0x10, 0x0F, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3C,
-                           0x00, 0x03, 0xED, 0xA0, 0x80)),
+    assert_int_equal(dec(V(0x10, 0x0F, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3C, 0x00,
+                           0x03, 0xED, 0xA0, 0x80)),
                      MOAT_MQTT_ERR_BAD_UTF8);
 }
 
 static void test_decode_rejects_will_topic_with_wildcard(void **state)
 {
-    assert_int_equal(dec(V(0x10, 0x11, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x06, 0x00, 0x3C,
-                           0x00, 0x00, 0x00, 0x01, '#', 0x00, 0x00)),
+    assert_int_equal(dec(V(0x10, 0x11, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x06, 0x00, 0x3C, 0x00,
+                           0x00, 0x00, 0x01, '#', 0x00, 0x00)),
                      MOAT_MQTT_ERR_BAD_TOPIC);
 }
 
 static void test_decode_rejects_username_with_nul(void **state)
 {
-    assert_int_equal(dec(V(0x10, 0x0F, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x82, 0x00, 0x3C,
-                           0x00, 0x00, 0x00, 0x01, 0x00)),
+    assert_int_equal(dec(V(0x10, 0x0F, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x82, 0x00, 0x3C, 0x00,
+                           0x00, 0x00, 0x01, 0x00)),
                      MOAT_MQTT_ERR_BAD_UTF8);
 }
 
@@ -973,12 +994,9 @@ static void test_decode_rejects_subscribe_filter_wildcard_misuse(void **state)
 
 static void test_decode_rejects_subscribe_qos3_and_reserved_qos_bits(void **state)
 {
-    assert_int_equal(dec(V(0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x03)),
-                     MOAT_MQTT_ERR_BAD_QOS);
-    assert_int_equal(dec(V(0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x41)),
-                     MOAT_MQTT_ERR_BAD_QOS);
-    assert_int_equal(dec(V(0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x04)),
-                     MOAT_MQTT_ERR_BAD_QOS);
+    assert_int_equal(dec(V(0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x03)), MOAT_MQTT_ERR_BAD_QOS);
+    assert_int_equal(dec(V(0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x41)), MOAT_MQTT_ERR_BAD_QOS);
+    assert_int_equal(dec(V(0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 'a', 0x04)), MOAT_MQTT_ERR_BAD_QOS);
 }
 
 static void test_decode_rejects_subscribe_entry_without_qos_byte(void **state)
@@ -998,12 +1016,10 @@ static void test_decode_rejects_packet_id_zero(void **state)
     assert_int_equal(dec(V(0x40, 0x02, 0x00, 0x00)), MOAT_MQTT_ERR_BAD_PACKET_ID);
     assert_int_equal(dec(V(0x62, 0x02, 0x00, 0x00)), MOAT_MQTT_ERR_BAD_PACKET_ID);
     assert_int_equal(dec(V(0xB0, 0x02, 0x00, 0x00)), MOAT_MQTT_ERR_BAD_PACKET_ID);
-    assert_int_equal(dec(V(0x32, 0x05, 0x00, 0x01, 't', 0x00, 0x00)),
-                     MOAT_MQTT_ERR_BAD_PACKET_ID);
+    assert_int_equal(dec(V(0x32, 0x05, 0x00, 0x01, 't', 0x00, 0x00)), MOAT_MQTT_ERR_BAD_PACKET_ID);
     assert_int_equal(dec(V(0x82, 0x06, 0x00, 0x00, 0x00, 0x01, 'a', 0x00)),
                      MOAT_MQTT_ERR_BAD_PACKET_ID);
-    assert_int_equal(dec(V(0xA2, 0x05, 0x00, 0x00, 0x00, 0x01, 'a')),
-                     MOAT_MQTT_ERR_BAD_PACKET_ID);
+    assert_int_equal(dec(V(0xA2, 0x05, 0x00, 0x00, 0x00, 0x01, 'a')), MOAT_MQTT_ERR_BAD_PACKET_ID);
     assert_int_equal(dec(V(0x90, 0x03, 0x00, 0x00, 0x00)), MOAT_MQTT_ERR_BAD_PACKET_ID);
 }
 
@@ -1038,7 +1054,10 @@ static void test_decode_rejects_more_than_65535_subscribe_entries(void **state)
     b[4] = 0x00;
     b[5] = 0x01;
     for (size_t i = 0; i < count; i++)
-        memcpy(b + 6 + 4 * i, "\x00\x01" "a\x00", 4);
+        memcpy(b + 6 + 4 * i,
+               "\x00\x01"
+               "a\x00",
+               4);
     moat_mqtt_packet p;
     assert_int_equal(decode_exact(b, len, len, &p), MOAT_MQTT_ERR_TOO_LARGE);
     /* one fewer entry is fine */
@@ -1076,8 +1095,7 @@ static void test_encode_rejects_null_arguments(void **state)
                      MOAT_MQTT_ERR_ARGUMENT);
     assert_int_equal(moat_mqtt_encode_subscribe(b, sizeof b, 1, NULL, 2, &n),
                      MOAT_MQTT_ERR_ARGUMENT);
-    assert_int_equal(moat_mqtt_encode_suback(b, sizeof b, 1, NULL, 2, &n),
-                     MOAT_MQTT_ERR_ARGUMENT);
+    assert_int_equal(moat_mqtt_encode_suback(b, sizeof b, 1, NULL, 2, &n), MOAT_MQTT_ERR_ARGUMENT);
     assert_int_equal(moat_mqtt_encode_suback(b, sizeof b, 0, (const uint8_t *)"\0", 1, &n),
                      MOAT_MQTT_ERR_BAD_PACKET_ID);
     assert_int_equal(moat_mqtt_encode_connack(b, sizeof b, NULL, &n), MOAT_MQTT_ERR_ARGUMENT);

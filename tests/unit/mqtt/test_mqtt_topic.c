@@ -50,17 +50,17 @@ static void test_utf8_accepts_one_to_four_byte_sequences(void **state)
 {
     assert_int_equal(UTF8(""), MOAT_MQTT_OK);
     assert_int_equal(UTF8("plain ascii/\x7F"), MOAT_MQTT_OK);
-    assert_int_equal(UTF8("\xC2\x80"), MOAT_MQTT_OK);          /* U+0080 */
-    assert_int_equal(UTF8("caf\xC3\xA9"), MOAT_MQTT_OK);       /* é */
-    assert_int_equal(UTF8("\xE0\xA0\x80"), MOAT_MQTT_OK);      /* U+0800 */
-    assert_int_equal(UTF8("\xE2\x82\xAC"), MOAT_MQTT_OK);      /* € */
-    assert_int_equal(UTF8("\xED\x9F\xBF"), MOAT_MQTT_OK);      /* U+D7FF, below surrogates */
-    assert_int_equal(UTF8("\xEE\x80\x80"), MOAT_MQTT_OK);      /* U+E000, above surrogates */
-    assert_int_equal(UTF8("\xEF\xBB\xBF"), MOAT_MQTT_OK);      /* U+FEFF kept, not skipped */
-    assert_int_equal(UTF8("\xEF\xBF\xBF"), MOAT_MQTT_OK);      /* U+FFFF */
-    assert_int_equal(UTF8("\xF0\x90\x80\x80"), MOAT_MQTT_OK);  /* U+10000 */
-    assert_int_equal(UTF8("\xF0\x9D\x84\x9E"), MOAT_MQTT_OK);  /* G clef */
-    assert_int_equal(UTF8("\xF4\x8F\xBF\xBF"), MOAT_MQTT_OK);  /* U+10FFFF */
+    assert_int_equal(UTF8("\xC2\x80"), MOAT_MQTT_OK);         /* U+0080 */
+    assert_int_equal(UTF8("caf\xC3\xA9"), MOAT_MQTT_OK);      /* é */
+    assert_int_equal(UTF8("\xE0\xA0\x80"), MOAT_MQTT_OK);     /* U+0800 */
+    assert_int_equal(UTF8("\xE2\x82\xAC"), MOAT_MQTT_OK);     /* € */
+    assert_int_equal(UTF8("\xED\x9F\xBF"), MOAT_MQTT_OK);     /* U+D7FF, below surrogates */
+    assert_int_equal(UTF8("\xEE\x80\x80"), MOAT_MQTT_OK);     /* U+E000, above surrogates */
+    assert_int_equal(UTF8("\xEF\xBB\xBF"), MOAT_MQTT_OK);     /* U+FEFF kept, not skipped */
+    assert_int_equal(UTF8("\xEF\xBF\xBF"), MOAT_MQTT_OK);     /* U+FFFF */
+    assert_int_equal(UTF8("\xF0\x90\x80\x80"), MOAT_MQTT_OK); /* U+10000 */
+    assert_int_equal(UTF8("\xF0\x9D\x84\x9E"), MOAT_MQTT_OK); /* G clef */
+    assert_int_equal(UTF8("\xF4\x8F\xBF\xBF"), MOAT_MQTT_OK); /* U+10FFFF */
 }
 
 static void test_utf8_rejects_nul(void **state)
@@ -144,8 +144,8 @@ static void test_topic_name_rejects_bad_utf8_with_utf8_status(void **state)
 
 static void test_filter_accepts_well_placed_wildcards(void **state)
 {
-    const char *ok[] = {"#", "+", "+/+", "/+", "+/", "a/#", "a/+/c", "+/b/#", "/#",
-                        "a//b", "$SYS/#", "sport/tennis/+"};
+    const char *ok[] = {"#",     "+",     "+/+", "/+",   "+/",     "a/#",
+                        "a/+/c", "+/b/#", "/#",  "a//b", "$SYS/#", "sport/tennis/+"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         moat_mqtt_status st = check_n(moat_mqtt_validate_topic_filter, ok[i], strlen(ok[i]));
         if (st != MOAT_MQTT_OK)
