@@ -41,8 +41,15 @@ const char *cli_conn_usage(void)
            "  --will-payload M    last will message (default empty)\n"
            "  --will-qos Q        last will QoS 0..2\n"
            "  --will-retain       retain the last will\n"
-           "  --cafile F --cert F --key F --se LOCATOR --alpn P --sni NAME   TLS (needs the TLS\n"
-           "                      transport)\n"
+           "TLS (any of these turns it on; the port defaults to 8883):\n"
+           "  --cafile F          the broker's root CA(s), PEM; 'aws' = bundled Amazon roots\n"
+           "  --cert F            device certificate (PEM; the signer may follow it)\n"
+           "  --se LOCATOR        device key: emu:IMG, emu+unix:SOCK, i2c:/dev/i2c-N[@0xAA],\n"
+           "                      pkcs11:MODULE?token=T&object=K&pin=P, file:KEY.pem\n"
+           "  --slot N            ATECC608 key slot (default 0)\n"
+           "  --key F             PEM private key (development; same as --se file:F)\n"
+           "  --alpn P            ALPN protocol, e.g. x-amzn-mqtt-ca for AWS IoT on port 443\n"
+           "  --sni NAME          server name sent and checked (default: the -h host)\n"
            "  -d, --debug         print what the client does\n";
 }
 
@@ -100,6 +107,12 @@ static int numeric_option(cli_conn_opts *o, const char *a, const char *val)
         o->port_given = true;
         return 2;
     }
+    if (strcmp(a, "--slot") == 0) {
+        if (!cli_parse_uint(o->prog, a, val, 15, &v))
+            return -1;
+        o->slot = (unsigned)v;
+        return 2;
+    }
     if (strcmp(a, "-k") == 0) {
         if (!cli_parse_uint(o->prog, a, val, 65535, &v))
             return -1;
@@ -131,7 +144,8 @@ int cli_conn_option(cli_conn_opts *o, int argc, char **argv, int i)
         return 1;
     }
     const char **slot = string_slot(o, a);
-    bool numeric = !strcmp(a, "-p") || !strcmp(a, "-k") || !strcmp(a, "--will-qos");
+    bool numeric = !strcmp(a, "-p") || !strcmp(a, "-k") || !strcmp(a, "--will-qos") ||
+                   !strcmp(a, "--slot");
     if (!slot && !numeric)
         return 0;
     if (i + 1 >= argc) {
@@ -168,12 +182,6 @@ bool cli_conn_check(cli_conn_opts *o)
 
 bool cli_open_transport(const cli_conn_opts *o, cli_session *s)
 {
-    if (o->cafile || o->cert || o->key || o->se || o->alpn || o->sni) {
-        fprintf(stderr, "%s: TLS options need the TLS transport, which this build does not have "
-                        "yet; connect without --cafile/--cert/--key/--se/--alpn/--sni to a "
-                        "plain MQTT port\n", o->prog);
-        return false;
-    }
     moat_posix_tcp_init(&s->tcp);
     if (o->debug)
         fprintf(stderr, "%s: connecting to %s port %u\n", o->prog, o->host, (unsigned)o->port);
@@ -183,6 +191,19 @@ bool cli_open_transport(const cli_conn_opts *o, cli_session *s)
         return false;
     }
     moat_posix_tcp_transport(&s->tcp, &s->transport);
+    cli_tls_opts to = {.cafile = o->cafile, .cert = o->cert, .key = o->key, .se = o->se,
+                       .slot = o->slot, .alpn = o->alpn, .sni = o->sni};
+    if (!cli_tls_wanted(&to))
+        return true;
+    moat_transport tcp = s->transport;
+    if (cli_tls_open(o->prog, &to, o->host, &tcp, &s->tls, false) != MOAT_TLS_OK)
+        return false;
+    if (o->debug) {
+        const moat_tls_info *ti = moat_tls_get_info(s->tls.tls);
+        fprintf(stderr, "%s: TLS %s %s, %u secure-element signature(s)\n", o->prog, ti->version,
+                ti->ciphersuite, ti->se_ops.sign);
+    }
+    s->transport = s->tls.transport;
     return true;
 }
 
@@ -304,6 +325,7 @@ void cli_session_close(cli_session *s)
 {
     if (s->client.connected)
         moat_mqtt_client_disconnect(&s->client);
+    cli_tls_close(&s->tls);
     moat_posix_tcp_close(&s->tcp);
     free(s->bufs.rx);
     free(s->bufs.tx);

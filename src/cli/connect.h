@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "moat/mqtt_client.h"
+#include "cli/cli_tls.h"
 #include "moat/posix_tcp.h"
 
 typedef struct {
@@ -21,6 +22,7 @@ typedef struct {
     const char *password;      /* -P */
     bool clean_session;        /* true unless -c */
     const char *cafile, *cert, *key, *se, *alpn, *sni; /* TLS: --cafile --cert --key --se ... */
+    unsigned slot;             /* --slot: the ATECC608 key slot (default 0) */
     const char *will_topic, *will_payload;
     uint8_t will_qos;
     bool will_retain;
@@ -31,6 +33,7 @@ typedef struct {
 /* A connection: the transport and the MQTT client with its buffers (heap: this is the CLI). */
 typedef struct {
     moat_posix_tcp tcp;
+    cli_tls tls;               /* used when TLS options are given */
     moat_transport transport;
     moat_mqtt_client client;
     moat_mqtt_client_buffers bufs;

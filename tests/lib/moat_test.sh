@@ -59,6 +59,8 @@ start_mosquitto() {
         echo "listener $MQ_PORT 127.0.0.1"
         echo "allow_anonymous true"
         echo "persistence false"
+        # As root, mosquitto drops to user "mosquitto", which cannot write into $T_DIR.
+        [ "$(id -u)" -eq 0 ] && echo "user root"
         echo "log_dest file $T_DIR/mosquitto.log"
         echo "log_type all"
         [ $# -gt 0 ] && printf '%s\n' "$@"

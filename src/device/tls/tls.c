@@ -263,6 +263,31 @@ static moat_tls_status configure(moat_tls *t, const moat_tls_config *cfg)
     return MOAT_TLS_OK;
 }
 
+/* A broker that rejects our certificate sends its alert and closes at once; our next write
+ * then fails and mbedTLS reports a send error, hiding the alert that explains everything.
+ * Before the server's ChangeCipherSpec, alerts are plaintext records 15 03 0x 00 02 LEVEL DESC:
+ * read what is still in the socket and pick the alert out. */
+static void salvage_alert(moat_tls *t)
+{
+    uint8_t buf[256];
+    size_t n = 0;
+    for (int i = 0; i < 3 && n < sizeof buf; i++) {
+        int32_t r = t->lower.recv(t->lower.ctx, buf + n, sizeof buf - n, 100);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    for (size_t i = 0; i + 7 <= n;) {
+        size_t len = (size_t)buf[i + 3] << 8 | buf[i + 4];
+        if (buf[i] == 0x15 && buf[i + 1] == 0x03 && len == 2 && buf[i + 5] == 2) {
+            t->info.alert_received = true;
+            t->info.alert = buf[i + 6];
+            return;
+        }
+        i += 5 + len;
+    }
+}
+
 static moat_tls_status handshake(moat_tls *t, const moat_tls_config *cfg)
 {
     uint32_t budget = cfg->handshake_timeout_ms ? cfg->handshake_timeout_ms : 10000u;
@@ -293,6 +318,8 @@ static moat_tls_status handshake(moat_tls *t, const moat_tls_config *cfg)
     snprintf(t->info.version, sizeof t->info.version, "%s", mbedtls_ssl_get_version(&t->ssl));
     const char *alpn = mbedtls_ssl_get_alpn_protocol(&t->ssl);
     snprintf(t->info.alpn, sizeof t->info.alpn, "%s", alpn ? alpn : "");
+    if (rc != 0 && rc != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && (t->lower_failed || t->lower_closed))
+        salvage_alert(t);
     if (rc == 0) {
         snprintf(t->info.ciphersuite, sizeof t->info.ciphersuite, "%s",
                  mbedtls_ssl_get_ciphersuite(&t->ssl));

@@ -168,6 +168,8 @@ moat_tls_status moat_tls_diagnose(moat_tls *t, int rc)
         t->info.alert = t->ssl.in_msg[1];
         return explain_alert(t, rc);
     }
+    if (t->info.alert_received) /* salvaged from the socket after a failed write */
+        return explain_alert(t, rc);
     if (rc == MBEDTLS_ERR_SSL_TIMEOUT) {
         moat_tls_explain_set(t, "TLS handshake timed out after %u bytes sent and %u received.\n"
                              "  Fix: check that the port is a TLS port (8883) and that nothing "

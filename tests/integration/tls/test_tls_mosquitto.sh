@@ -33,6 +33,7 @@ keyfile $P/server.key
 require_certificate true
 allow_anonymous true
 persistence false
+$( [ "$(id -u)" -eq 0 ] && echo "user root" )
 log_dest file $T_DIR/mq-tls.log
 log_type all
 CONF
