@@ -201,7 +201,8 @@ typedef struct {
  * 72 bytes. Refuses, with the exact status, what a rebuild could not reproduce: minutes or
  * seconds, a validity that is not whole years, a serial not derived as def->sn_source says,
  * an SKI (or, with extra->signer_pubkey, an AKI) that is not the SHA-1 key ID, a signer ID that
- * is not uppercase hex, non-minimal signature INTEGERs. */
+ * is not uppercase hex, non-minimal signature INTEGERs. On SERIAL_NOT_DERIVED, SKI_NOT_SHA1 and
+ * AKI_NOT_SHA1, comp already holds the encoded bytes (to show the expected serial). */
 moat_cert_status moat_cert_compress(const moat_cert_def *def, const uint8_t *der, size_t der_len,
                                     const moat_cert_extra *extra,
                                     uint8_t comp[MOAT_CERT_COMP_SIZE]);

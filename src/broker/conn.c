@@ -376,64 +376,106 @@ static void decode_error(moatd_conn *c, moat_mqtt_status st)
     moatd_conn_close(c, r, false);
 }
 
-bool moatd_conn_process(moatd_conn *c)
+/* Handles every complete packet in buf[0..len); returns the bytes consumed, or -1 when the
+ * connection was closed. Makes room in c->in for a partial packet's full length. */
+static ssize_t process_packets(moatd_conn *c, const uint8_t *buf, size_t len)
 {
     size_t off = 0, maxp = c->srv->cfg.max_packet;
-    while (!c->dead && off < c->in_len) {
+    while (!c->dead && off < len) {
         moat_mqtt_packet p;
-        moat_mqtt_status st = moat_mqtt_decode(c->in + off, c->in_len - off, maxp, &p);
-        if (st == MOAT_MQTT_NEED_MORE) {
-            moat_mqtt_header h;
-            if (moat_mqtt_peek_header(c->in + off, c->in_len - off, maxp, &h) == MOAT_MQTT_OK &&
-                !grow_in(c, h.packet_len)) {
-                moatd_conn_close(c, "out of memory for the input buffer", false);
-                return false;
-            }
+        moat_mqtt_status st = moat_mqtt_decode(buf + off, len - off, maxp, &p);
+        if (st == MOAT_MQTT_NEED_MORE)
             break;
-        }
         if (st != MOAT_MQTT_OK) {
             decode_error(c, st);
-            return false;
+            return -1;
         }
         off += p.header.packet_len;
         c->last_rx_ms = moatd_now_ms(); /* MQTT-3.1.2-24: any control packet resets it */
         if (!dispatch(c, &p))
-            return false;
+            return -1;
     }
-    if (c->dead)
+    return c->dead ? -1 : (ssize_t)off;
+}
+
+/* Keeps the unconsumed tail of a read (a partial packet) at the start of c->in; `inside`
+ * says that tail already points into c->in. */
+static bool keep_partial(moatd_conn *c, const uint8_t *tail, size_t n, bool inside)
+{
+    moat_mqtt_header h;
+    size_t need = n;
+    if (moat_mqtt_peek_header(tail, n, c->srv->cfg.max_packet, &h) == MOAT_MQTT_OK &&
+        h.packet_len > need)
+        need = h.packet_len; /* grow once to the whole packet */
+    if (inside)
+        memmove(c->in, tail, n); /* before a realloc can move the buffer */
+    if (!grow_in(c, need)) {
+        moatd_conn_close(c, "out of memory for the input buffer", false);
         return false;
-    memmove(c->in, c->in + off, c->in_len - off);
-    c->in_len -= off;
+    }
+    if (!inside)
+        memcpy(c->in, tail, n);
+    c->in_len = n;
     return true;
 }
 
-bool moatd_conn_input(moatd_conn *c, const uint8_t *data, size_t len)
+/* Handles `len` new bytes. Most reads hold whole packets and are handled straight from the
+ * read buffer; only a partial packet is copied to the connection's own buffer, so an idle
+ * connection holds no input buffer at all. */
+static bool take_bytes(moatd_conn *c, const uint8_t *data, size_t len)
 {
-    if (c->dead)
-        return false;
+    c->srv->stats.bytes_received += len;
+    if (c->in_len == 0) {
+        ssize_t used = process_packets(c, data, len);
+        if (used < 0)
+            return false;
+        if ((size_t)used < len)
+            return keep_partial(c, data + used, len - (size_t)used, false);
+        if (c->in_cap) {
+            free(c->in);
+            c->in = NULL;
+            c->in_cap = 0;
+        }
+        return true;
+    }
     if (!grow_in(c, c->in_len + len)) {
         moatd_conn_close(c, "out of memory for the input buffer", false);
         return false;
     }
     memcpy(c->in + c->in_len, data, len);
     c->in_len += len;
-    c->srv->stats.bytes_received += len;
-    return moatd_conn_process(c);
+    ssize_t used = process_packets(c, c->in, c->in_len);
+    if (used < 0)
+        return false;
+    size_t rest = c->in_len - (size_t)used;
+    c->in_len = 0;
+    if (rest == 0) {
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+        return true;
+    }
+    return keep_partial(c, c->in + used, rest, true);
 }
 
-/* Reads what the socket has (bounded per event, so one busy client cannot starve others). */
+bool moatd_conn_input(moatd_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->dead)
+        return false;
+    return take_bytes(c, data, len);
+}
+
+/* Reads what the socket has into the server's read buffer (bounded per event, so one busy
+ * client cannot starve others). */
 static void on_readable(moatd_conn *c)
 {
+    uint8_t *buf = c->srv->rbuf;
     for (int round = 0; round < 16 && !c->dead; round++) {
-        if (!grow_in(c, c->in_len + READ_CHUNK)) {
-            moatd_conn_close(c, "out of memory for the input buffer", false);
-            return;
-        }
         ssize_t n;
-        if (c->ssl)
-            n = moatd_tls_read(c, c->in + c->in_len, c->in_cap - c->in_len);
-        else {
-            n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+        if (c->ssl) {
+            n = moatd_tls_read(c, buf, MOATD_RBUF_LEN);
+        } else {
+            n = read(c->fd, buf, MOATD_RBUF_LEN);
             if (n == 0)
                 n = -1;
             else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -443,17 +485,10 @@ static void on_readable(moatd_conn *c)
             moatd_conn_close(c, "connection lost", false);
             return;
         }
-        if (n == 0)
-            break;
-        c->in_len += (size_t)n;
-        c->srv->stats.bytes_received += (uint64_t)n;
-        if (!moatd_conn_process(c))
+        if (n == 0 || !take_bytes(c, buf, (size_t)n))
             return;
-        if (c->in_len == 0 && c->in_cap > 4 * READ_CHUNK) {
-            free(c->in); /* give back a buffer grown for one large packet */
-            c->in = NULL;
-            c->in_cap = 0;
-        }
+        if (n < MOATD_RBUF_LEN && !(c->ssl && SSL_pending(c->ssl) > 0))
+            return; /* the socket is drained */
     }
 }
 

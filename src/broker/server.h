@@ -140,6 +140,7 @@ struct moatd_session {
 
 /* ---- connections (conn.c) ---- */
 #define MOATD_MEM_OUT_MAX (1024u * 1024u)
+#define MOATD_RBUF_LEN 16384
 typedef struct moatd_listener_rt {
     moatd_server *srv;
     int fd;
@@ -210,6 +211,7 @@ struct moatd_server {
     moatd_out *out_free;        /* recycled output items: no malloc per delivered message */
     size_t out_free_n;
     uint64_t next_conn_id;
+    uint8_t rbuf[MOATD_RBUF_LEN]; /* every read lands here first (one thread, one buffer) */
     int64_t housekeeping_timer, sys_timer;
     uint32_t housekeeping_ticks;
     bool stopping;
@@ -239,8 +241,6 @@ moatd_conn *moatd_conn_new(moatd_server *srv, int fd, const moatd_listener_rt *l
 /* Appends bytes received from the client and handles every complete packet in them. Returns
  * false when the connection was closed (it is freed at the end of the iteration). */
 bool moatd_conn_input(moatd_conn *c, const uint8_t *data, size_t len);
-/* Handles the complete packets in c->in (after a read appended to it). */
-bool moatd_conn_process(moatd_conn *c);
 /* Closes the connection: publishes the will unless `clean`, detaches the session, logs
  * `reason`. Safe to call twice. */
 void moatd_conn_close(moatd_conn *c, const char *reason, bool clean);

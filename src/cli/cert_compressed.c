@@ -368,7 +368,7 @@ static int parse_compress(int argc, char **argv, compress_args *a)
             a->chain_id = atoi(optarg);
             break;
         case 'H':
-            return compress_usage(stdout, 0) + 1;
+            return compress_usage(stdout, 0);
         default:
             return compress_usage(stderr, 2);
         }
@@ -392,7 +392,7 @@ int moat_cli_cert_compress(int argc, char **argv)
     compress_args a;
     int rc = parse_compress(argc, argv, &a);
     if (rc >= 0)
-        return rc == 1 ? 0 : rc;
+        return rc; /* 0 after --help, 2 on bad usage */
     uint8_t der[CERT_MAX], issuer[CERT_MAX], issuer_pk[64], dsn[9], comp[72] = {0};
     size_t len, ilen;
     moat_cert_def def;

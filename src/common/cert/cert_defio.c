@@ -163,7 +163,10 @@ static moat_cert_status lz_encode(const uint8_t *raw, size_t n, uint8_t *out, si
 {
     size_t lit = 0, pos = 0, dist = 0;
     while (pos < n) {
-        size_t l = longest_match(raw, pos, n, &dist);
+        size_t l = longest_match(raw, pos, n, &dist), next_dist = 0;
+        /* Lazy matching: a clearly longer match one byte later is worth a literal. */
+        if (pos + 1 < n && longest_match(raw, pos + 1, n, &next_dist) > l + 1)
+            l = 0;
         if (l < (dist <= 256 ? LZ_MIN_NEAR : LZ_MIN_FAR)) {
             pos++;
             lit++;
@@ -218,8 +221,10 @@ moat_cert_status moat_cert_pack(const uint8_t *a, size_t a_len, const uint8_t *b
 {
     uint8_t raw[2 * (MOAT_CERT_DEF_HEADER_SIZE + 1024) + 4];
     size_t n = 4 + a_len + b_len;
-    if (!a || !b || !out || !out_len || n > sizeof raw)
+    if (!a || !b || !out || !out_len)
         return MOAT_CERT_ERR_ARG;
+    if (n > sizeof raw)
+        return MOAT_CERT_ERR_BUFFER; /* far beyond what slot 8 could hold anyway */
     if (cap < PACK_HEADER)
         return MOAT_CERT_ERR_BUFFER;
     put16(raw, a_len);
