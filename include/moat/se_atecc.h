@@ -20,4 +20,8 @@ typedef struct {
 
 void moat_se_init_atecc(moat_se *se, moat_se_atecc_ctx *ctx, moat_atecc *dev, uint8_t slot);
 
+/* The chip behind an ATECC608-backed key (to read its certificate slots over the same
+ * connection), or NULL for another backend. */
+moat_atecc *moat_se_atecc_device(const moat_se *se);
+
 #endif

@@ -16,16 +16,9 @@
 #include "moat/atecc.h"
 #include "moat/atecc_locator.h"
 #include "moat/certcodec.h"
+#include "moat/chip_chain.h"
 
 #define CERT_MAX 4096
-/* Trust&GO slot map (docs/certificates-compressed.md, "In the chip"). */
-enum {
-    SLOT_DEVICE_KEY = 0,
-    SLOT_DEFS = 8,
-    SLOT_DEVICE_CERT = 10,
-    SLOT_SIGNER_KEY = 11,
-    SLOT_SIGNER_CERT = 12
-};
 
 /* ---- files ---- */
 
@@ -511,7 +504,7 @@ int moat_cli_cert_decompress(int argc, char **argv)
     }
     if (!in || !defp || !pub || !out || optind != argc)
         return decompress_usage(stderr, 2);
-    uint8_t comp[73], defbuf[CERT_MAX + MOAT_CERT_DEF_HEADER_SIZE], pk[64], spk[64], dsn[9];
+    uint8_t comp[CERT_MAX], defbuf[CERT_MAX + MOAT_CERT_DEF_HEADER_SIZE], pk[64], spk[64], dsn[9];
     uint8_t cert[CERT_MAX];
     size_t clen, dlen, n;
     moat_cert_def def;
@@ -622,12 +615,11 @@ static void pad_pubkey(const uint8_t xy[64], uint8_t out[72])
 
 static int store_usage(FILE *f, int rc)
 {
-    fprintf(
-        f,
-        "usage: moat cert store --se LOCATOR --device device.crt --signer signer.crt\n"
-        "  writes the device and signer compressed certificates (slots 10 and 12), the signer\n"
-        "  public key (slot 11) and both certificate definitions (slot 8, packed) into the chip.\n"
-        "  The device certificate must certify the chip's slot-0 key.\n");
+    fprintf(f,
+            "usage: moat cert store --se LOCATOR --device device.crt --signer signer.crt\n"
+            "  writes the device and signer compressed certificates (slots 10 and 12), the signer\n"
+            "  public key (slot 11) and both certificate definitions (slot 8, then 13; packed).\n"
+            "  The device certificate must certify the chip's slot-0 key.\n");
     return rc;
 }
 
@@ -644,11 +636,13 @@ static int write_slots(moat_atecc *dev, const chip_cert *dc, const chip_cert *sc
         uint8_t slot;
         const uint8_t *data;
         size_t len;
-    } w[] = {{SLOT_DEVICE_CERT, dc->comp, 72},
-             {SLOT_SIGNER_CERT, sc->comp, 72},
-             {SLOT_SIGNER_KEY, padded, 72},
-             {SLOT_DEFS, pack, pack_len}};
-    for (size_t i = 0; i < 4; i++) {
+    } w[] = {{MOAT_CHIP_SLOT_DEVICE_CERT, dc->comp, 72},
+             {MOAT_CHIP_SLOT_SIGNER_CERT, sc->comp, 72},
+             {MOAT_CHIP_SLOT_SIGNER_KEY, padded, 72},
+             {MOAT_CHIP_SLOT_DEFS, pack, pack_len < MOAT_CERT_PACK_SLOT8 ? pack_len : MOAT_CERT_PACK_SLOT8},
+             {MOAT_CHIP_SLOT_DEFS_MORE, pack + MOAT_CERT_PACK_SLOT8,
+              pack_len > MOAT_CERT_PACK_SLOT8 ? pack_len - MOAT_CERT_PACK_SLOT8 : 0}};
+    for (size_t i = 0; i < sizeof w / sizeof w[0] && w[i].len > 0; i++) {
         st = moat_atecc_write_slot(dev, w[i].slot, w[i].data, w[i].len, locks.data_locked);
         if (st != MOAT_ATECC_OK) {
             char what[64];
@@ -657,6 +651,40 @@ static int write_slots(moat_atecc *dev, const chip_cert *dc, const chip_cert *sc
         }
     }
     return 0;
+}
+
+static chip_cert dc, sc; /* store's device and signer certificates (large: not on the stack) */
+
+/* Checks the device certificate is for the chip's key, compresses both certificates and
+ * packs their definitions. */
+static int build_pack(const char *devp, const char *sigp, const char *se,
+                      const uint8_t signer_pk[64], const uint8_t chip_pk[64],
+                      const uint8_t serial[9], uint8_t pack[MOAT_CERT_PACK_MAX], size_t *pack_len)
+{
+    uint8_t dev_pk[64];
+    if (moat_cert_der_pubkey(dc.der, dc.len, dev_pk) == MOAT_CERT_OK &&
+        memcmp(dev_pk, chip_pk, 64) != 0) {
+        fprintf(stderr,
+                "moat cert store: %s certifies another key than the chip's slot-0 key: "
+                "the chip rebuilds the certificate with its own key; issue the "
+                "certificate for this chip (moat cert issue --se %s)\n",
+                devp, se);
+        return -1;
+    }
+    moat_cert_extra dextra = {signer_pk, serial}, sextra = {NULL, serial};
+    if (prepare(devp, &dc, &dextra, true) != 0 || prepare(sigp, &sc, &sextra, false) != 0)
+        return -1;
+    moat_cert_status cs =
+        moat_cert_pack(sc.ser, sc.ser_len, dc.ser, dc.ser_len, pack, MOAT_CERT_PACK_MAX, pack_len);
+    if (cs == MOAT_CERT_ERR_BUFFER)
+        fprintf(stderr,
+                "moat cert store: the two certificate definitions do not fit slots 8 and "
+                "13 (%u bytes) even packed: shorten the names or extensions of the "
+                "certificates\n",
+                MOAT_CERT_PACK_MAX);
+    else if (cs != MOAT_CERT_OK)
+        fprintf(stderr, "moat cert store: %s\n", moat_cert_explain(cs));
+    return cs == MOAT_CERT_OK ? 0 : -1;
 }
 
 int moat_cli_cert_store(int argc, char **argv)
@@ -683,7 +711,6 @@ int moat_cli_cert_store(int argc, char **argv)
     }
     if (!se || !devp || !sigp || optind != argc)
         return store_usage(stderr, 2);
-    static chip_cert dc, sc;
     uint8_t signer_pk[64], chip_pk[64], serial[9], pack[MOAT_CERT_PACK_MAX];
     size_t pack_len;
     if (load_cert(devp, dc.der, sizeof dc.der, &dc.len) != 0 ||
@@ -698,41 +725,20 @@ int moat_cli_cert_store(int argc, char **argv)
     if (!dev)
         return 1;
     int rc = 1;
-    moat_atecc_status st = moat_atecc_get_pubkey(dev, SLOT_DEVICE_KEY, chip_pk);
+    moat_atecc_status st = moat_atecc_get_pubkey(dev, MOAT_CHIP_SLOT_DEVICE_KEY, chip_pk);
     if (st == MOAT_ATECC_OK)
         st = moat_atecc_read_serial(dev, serial);
     if (st != MOAT_ATECC_OK) {
         rc = chip_fail("store", "reading the slot-0 public key and serial", st);
         goto done;
     }
-    moat_cert_extra dextra = {signer_pk, serial}, sextra = {NULL, serial};
-    if (prepare(devp, &dc, &dextra, true) != 0 || prepare(sigp, &sc, &sextra, false) != 0)
+    if (build_pack(devp, sigp, se, signer_pk, chip_pk, serial, pack, &pack_len) != 0)
         goto done;
-    if (memcmp(dc.der + dc.def.el[MOAT_CERT_EL_PUBLIC_KEY].offset, chip_pk, 64) != 0) {
-        fprintf(stderr,
-                "moat cert store: %s certifies another key than the chip's slot-0 key: "
-                "the chip rebuilds the certificate with its own key; issue the "
-                "certificate for this chip (moat cert issue --se %s)\n",
-                devp, se);
-        goto done;
-    }
-    cs = moat_cert_pack(sc.ser, sc.ser_len, dc.ser, dc.ser_len, pack, sizeof pack, &pack_len);
-    if (cs == MOAT_CERT_ERR_BUFFER) {
-        fprintf(stderr,
-                "moat cert store: the two certificate definitions do not fit slot 8 "
-                "(%u bytes) even packed: shorten the names or extensions of the "
-                "certificates\n",
-                MOAT_CERT_PACK_MAX);
-        goto done;
-    } else if (cs != MOAT_CERT_OK) {
-        fprintf(stderr, "moat cert store: %s\n", moat_cert_explain(cs));
-        goto done;
-    }
     if (write_slots(dev, &dc, &sc, signer_pk, pack, pack_len) != 0)
         goto done;
     printf("stored in %s: device certificate -> slot 10, signer certificate -> slot 12, signer "
-           "public key -> slot 11, definitions -> slot 8 (%zu of %u bytes)\n",
-           se, pack_len, MOAT_CERT_PACK_MAX);
+           "public key -> slot 11, definitions -> slot 8%s (%zu of %u bytes)\n",
+           se, pack_len > MOAT_CERT_PACK_SLOT8 ? " and 13" : "", pack_len, MOAT_CERT_PACK_MAX);
     rc = 0;
 done:
     moat_atecc_close_locator(dev);
@@ -740,55 +746,6 @@ done:
 }
 
 /* ---- read ---- */
-
-typedef struct {
-    uint8_t defs[MOAT_CERT_PACK_MAX], work[2 * (CERT_MAX + MOAT_CERT_DEF_HEADER_SIZE)];
-    uint8_t dcomp[72], scomp[72], spk_padded[72], spk[64], dpk[64], serial[9];
-} chip_data;
-
-static int read_chip(moat_atecc *dev, chip_data *d)
-{
-    struct {
-        uint8_t slot;
-        uint8_t *out;
-        size_t len;
-    } r[] = {{SLOT_DEFS, d->defs, sizeof d->defs},
-             {SLOT_DEVICE_CERT, d->dcomp, 72},
-             {SLOT_SIGNER_CERT, d->scomp, 72},
-             {SLOT_SIGNER_KEY, d->spk_padded, 72}};
-    for (size_t i = 0; i < 4; i++) {
-        moat_atecc_status st = moat_atecc_read_slot(dev, r[i].slot, r[i].out, r[i].len);
-        if (st != MOAT_ATECC_OK) {
-            char what[64];
-            snprintf(what, sizeof what, "reading slot %u", r[i].slot);
-            return chip_fail("read", what, st);
-        }
-    }
-    moat_atecc_status st = moat_atecc_get_pubkey(dev, SLOT_DEVICE_KEY, d->dpk);
-    if (st == MOAT_ATECC_OK)
-        st = moat_atecc_read_serial(dev, d->serial);
-    if (st != MOAT_ATECC_OK)
-        return chip_fail("read", "reading the slot-0 public key and serial", st);
-    memcpy(d->spk, d->spk_padded + 4, 32);
-    memcpy(d->spk + 32, d->spk_padded + 40, 32);
-    return 0;
-}
-
-static int rebuild_one(const char *what, const uint8_t *ser, size_t ser_len, const uint8_t comp[72],
-                       const uint8_t pk[64], const moat_cert_extra *extra, const char *path)
-{
-    moat_cert_def def;
-    uint8_t cert[CERT_MAX];
-    size_t n;
-    moat_cert_status st = moat_cert_def_parse(ser, ser_len, &def);
-    if (st == MOAT_CERT_OK)
-        st = moat_cert_rebuild(&def, comp, pk, extra, cert, sizeof cert, &n);
-    if (st != MOAT_CERT_OK) {
-        fprintf(stderr, "moat cert read: the %s certificate: %s\n", what, moat_cert_explain(st));
-        return -1;
-    }
-    return write_cert_pem(path, cert, n);
-}
 
 int moat_cli_cert_read(int argc, char **argv)
 {
@@ -807,7 +764,7 @@ int moat_cli_cert_read(int argc, char **argv)
         else {
             fprintf(c == 'H' ? stdout : stderr,
                     "usage: moat cert read --se LOCATOR --out DIR\n"
-                    "  rebuilds DIR/device.crt and DIR/signer.crt from the chip's slots 8, 10-12\n"
+                    "  rebuilds DIR/device.crt and DIR/signer.crt from the chip's slots 8, 10-13\n"
                     "  and its slot-0 public key\n");
             return c == 'H' ? 0 : 2;
         }
@@ -820,28 +777,25 @@ int moat_cli_cert_read(int argc, char **argv)
         fprintf(stderr, "moat cert read: cannot create %s: %s\n", out, strerror(errno));
         return 1;
     }
-    static chip_data d;
+    static moat_chip_chain_scratch scratch;
+    static uint8_t dder[MOAT_CHIP_CERT_MAX], sder[MOAT_CHIP_CERT_MAX];
+    size_t dlen, slen;
     moat_atecc *dev = open_chip("read", se);
     if (!dev)
         return 1;
-    int rc = read_chip(dev, &d);
+    moat_chip_chain_status cst = moat_chip_chain_read(dev, &scratch, dder, sizeof dder, &dlen,
+                                                      sder, sizeof sder, &slen);
     moat_atecc_close_locator(dev);
-    if (rc != 0)
-        return 1;
-    const uint8_t *sdef, *ddef;
-    size_t sdef_len, ddef_len;
-    moat_cert_status st = moat_cert_unpack(d.defs, sizeof d.defs, d.work, sizeof d.work, &sdef,
-                                           &sdef_len, &ddef, &ddef_len);
-    if (st != MOAT_CERT_OK) {
-        fprintf(stderr, "moat cert read: slot 8 of %s: %s\n", se, moat_cert_explain(st));
+    if (cst != MOAT_CHIP_CHAIN_OK) {
+        char why[512];
+        fprintf(stderr, "moat cert read: %s: %s\n", se,
+                moat_chip_chain_explain(cst, &scratch, why, sizeof why));
         return 1;
     }
     char dpath[1024], spath[1024];
     snprintf(dpath, sizeof dpath, "%s/device.crt", out);
     snprintf(spath, sizeof spath, "%s/signer.crt", out);
-    moat_cert_extra dextra = {d.spk, d.serial}, sextra = {NULL, d.serial};
-    if (rebuild_one("signer", sdef, sdef_len, d.scomp, d.spk, &sextra, spath) != 0 ||
-        rebuild_one("device", ddef, ddef_len, d.dcomp, d.dpk, &dextra, dpath) != 0)
+    if (write_cert_pem(spath, sder, slen) != 0 || write_cert_pem(dpath, dder, dlen) != 0)
         return 1;
     printf("rebuilt from %s: %s, %s\n", se, dpath, spath);
     return 0;

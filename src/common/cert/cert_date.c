@@ -132,7 +132,7 @@ moat_cert_status moat_cert_date_parse(uint8_t fmt, const uint8_t *t, size_t len,
     if (!t || !out || need == 0 || len != need)
         return MOAT_CERT_ERR_DATE_SYNTAX;
     memset(out, 0, sizeof *out);
-    uint32_t y;
+    uint32_t y = 0; /* read below even when a digit check failed; the result is then discarded */
     bool ok;
     switch (fmt) {
     case MOAT_CERT_DATEFMT_UTC:

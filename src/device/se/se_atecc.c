@@ -70,6 +70,13 @@ void moat_se_init_atecc(moat_se *se, moat_se_atecc_ctx *ctx, moat_atecc *dev, ui
     se->backend = "atecc608";
 }
 
+moat_atecc *moat_se_atecc_device(const moat_se *se)
+{
+    if (!se || !se->backend || strcmp(se->backend, "atecc608") != 0)
+        return NULL;
+    return ((const moat_se_atecc_ctx *)se->ctx)->dev;
+}
+
 /* The Linux convenience: a locator-opened chip owned by the handle. The binding comes first so
  * the same ops serve both (ctx points at the binding either way). */
 typedef struct {
