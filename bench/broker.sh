@@ -40,7 +40,7 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-    rm -rf "$T"
+    [ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $T" >&2 || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -58,7 +58,7 @@ wait_port() {
 }
 
 echo "building the load generator and a test PKI..." >&2
-cc -O2 -Wall -Wextra -Werror -o "$T/loadgen" "$SRC_DIR/bench/loadgen.c" -lssl -lcrypto
+cc -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -o "$T/loadgen" "$SRC_DIR/bench/loadgen.c" -lssl -lcrypto
 bash "$SRC_DIR/tests/lib/pki.sh" "$T/pki" >/dev/null
 LG=$T/loadgen
 PKI=$T/pki
@@ -74,11 +74,14 @@ MD_PID=$!
 PIDS+=("$MD_PID")
 
 MQ_TCP=$(free_port); MQ_TLS=$(free_port)
+# `user`: mosquitto started as root would drop to the mosquitto user, which cannot read the
+# private temp dir; same user as moatd keeps the comparison equal
 cat > "$T/mosquitto.conf" <<EOF
 per_listener_settings false
 allow_anonymous true
 persistence false
 log_dest none
+user $(id -un)
 max_inflight_messages 100
 max_queued_messages 1000
 listener $MQ_TCP 127.0.0.1

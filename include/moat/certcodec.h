@@ -42,7 +42,8 @@ typedef enum {
     MOAT_CERT_ERR_DEF_PARSE,            /* a serialized definition is malformed */
     MOAT_CERT_ERR_DEF_RANGE,            /* a definition location lies outside its template */
     MOAT_CERT_ERR_LENGTH_FIXUP,         /* the new signature size changes a DER length's size */
-    MOAT_CERT_ERR_PACK,                 /* a packed definition pair (chip slot 8) is corrupt */
+    MOAT_CERT_ERR_PACK,                 /* the packed definitions (chip slots 8, 13) are corrupt */
+    MOAT_CERT_ERR_TEMPLATE_MISMATCH,    /* a byte outside the per-device fields differs */
     MOAT_CERT_STATUS_COUNT
 } moat_cert_status;
 
@@ -201,8 +202,10 @@ typedef struct {
  * 72 bytes. Refuses, with the exact status, what a rebuild could not reproduce: minutes or
  * seconds, a validity that is not whole years, a serial not derived as def->sn_source says,
  * an SKI (or, with extra->signer_pubkey, an AKI) that is not the SHA-1 key ID, a signer ID that
- * is not uppercase hex, non-minimal signature INTEGERs. On SERIAL_NOT_DERIVED, SKI_NOT_SHA1 and
- * AKI_NOT_SHA1, comp already holds the encoded bytes (to show the expected serial). */
+ * is not uppercase hex, non-minimal signature INTEGERs, and any byte outside the per-device fields
+ * that differs from the definition's template (TEMPLATE_MISMATCH). On SERIAL_NOT_DERIVED,
+ * SKI_NOT_SHA1 and AKI_NOT_SHA1, comp already holds the encoded bytes (to show the expected
+ * serial). */
 moat_cert_status moat_cert_compress(const moat_cert_def *def, const uint8_t *der, size_t der_len,
                                     const moat_cert_extra *extra,
                                     uint8_t comp[MOAT_CERT_COMP_SIZE]);
@@ -233,10 +236,11 @@ moat_cert_status moat_cert_def_serialize(const moat_cert_def *def, uint8_t *out,
  * location is checked against the template. */
 moat_cert_status moat_cert_def_parse(const uint8_t *in, size_t len, moat_cert_def *def);
 
-/* ---- the pair of definitions kept in the chip (slot 8) ---- */
-#define MOAT_CERT_PACK_MAX 416u /* ATECC608 slot 8 */
+/* ---- the pair of definitions kept in the chip (slot 8, overflowing into slot 13) ---- */
+#define MOAT_CERT_PACK_SLOT8 416u /* ATECC608 slot 8 */
+#define MOAT_CERT_PACK_MAX 488u   /* slot 8 + slot 13 (72 bytes) */
 
-/* Packs two serialized definitions (signer, device) into one LZ-compressed blob for slot 8.
+/* Packs two serialized definitions (signer, device) into one LZ-compressed blob for the chip.
  * Bytes the rebuild overwrites (keys, dates, serial, SKI) should be zeroed by the caller
  * first (moat_cert_def_blank_dynamic) so they compress away. */
 moat_cert_status moat_cert_pack(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,

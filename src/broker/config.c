@@ -595,15 +595,16 @@ static void default_data_dir(moatd_config *c)
         snprintf(c->data_dir, sizeof c->data_dir, "./moatd-data");
 }
 
-static moatd_config_status default_listeners(moatd_config *c, char *err, size_t errlen)
+/* No listener given: TLS on 8883 when a certificate is configured (as AWS IoT), plain TCP on
+ * the loopback only otherwise (and always in the mqtt profile), so an unconfigured broker is
+ * never open to the network without TLS. */
+static void default_listeners(moatd_config *c)
 {
     bool have_cert = c->cert_file[0] && c->key_file[0];
     if (have_cert)
         c->listeners[c->n_listeners++] = (moatd_listener){"0.0.0.0", 8883, true};
     if (c->profile == MOATD_PROFILE_MQTT || !have_cert)
         c->listeners[c->n_listeners++] = (moatd_listener){"127.0.0.1", 1883, false};
-    return MOATD_CONFIG_OK;
-    (void)err, (void)errlen;
 }
 
 static const moatd_listener *first_tls(const moatd_config *c)
@@ -620,7 +621,7 @@ moatd_config_status moatd_config_finish(moatd_config *c, char *err, size_t errle
     if (!c->data_dir[0])
         default_data_dir(c);
     if (c->n_listeners == 0)
-        default_listeners(c, err, errlen);
+        default_listeners(c);
     if (!is_set(c, "require_certificate"))
         c->require_certificate = c->ca_file[0] != '\0';
     const moatd_listener *tls = first_tls(c);

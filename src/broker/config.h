@@ -68,7 +68,7 @@ typedef struct moatd_config {
     uint32_t client_id_max;            /* longest client id accepted (bytes) */
     uint32_t keepalive_min;            /* smaller requested keep-alives are raised to this */
     uint32_t keepalive_max;            /* larger ones (and 0 in the aws profile) become this */
-    uint32_t connect_timeout;          /* seconds from accept to a complete CONNECT */
+    uint32_t connect_timeout;          /* seconds from accept to a complete CONNECT; 0 = off */
     uint32_t session_expiry;           /* seconds a disconnected persistent session is kept;
                                           0 = forever */
 

@@ -504,8 +504,10 @@ void moatd_conn_on_event(moatd_loop *loop, int fd, void *data, int mask)
     }
     if (mask & MOATD_READABLE)
         on_readable(c);
+    /* Writes happen at the end of the iteration, after the group commit: an ack queued
+     * earlier in this iteration must not reach the client before its data is on disk. */
     if (!c->dead && (mask & MOATD_WRITABLE))
-        moatd_conn_flush(c);
+        want_flush(c);
 }
 
 /* ---- closing ---- */

@@ -8,6 +8,8 @@
 #define AWS_MAX_PAYLOAD (128u * 1024u) /* "128 KB per PUBLISH" */
 #define AWS_MAX_TOPIC 256u             /* topic names up to 256 bytes */
 #define AWS_MAX_SLASHES 7              /* ... with at most 7 forward slashes */
+#define AWS_MAX_FILTERS 8              /* topic filters per SUBSCRIBE */
+#define AWS_MAX_SUBS 50                /* subscriptions per connection */
 
 void moatd_rules_init(moatd_rules *r, const moatd_config *cfg)
 {
@@ -23,6 +25,8 @@ void moatd_rules_init(moatd_rules *r, const moatd_config *cfg)
     r->max_payload = aws ? AWS_MAX_PAYLOAD : 0;
     r->max_topic_len = aws ? AWS_MAX_TOPIC : 0;
     r->max_topic_slashes = aws ? AWS_MAX_SLASHES : -1;
+    r->max_filters_per_subscribe = aws ? AWS_MAX_FILTERS : 0;
+    r->max_subscriptions = aws ? AWS_MAX_SUBS : 0;
     r->keepalive_min = cfg->keepalive_min;
     r->keepalive_max = cfg->keepalive_max;
     r->client_id_max = cfg->client_id_max;

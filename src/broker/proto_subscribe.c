@@ -42,9 +42,32 @@ static void send_suback(moatd_conn *c, uint16_t pid, const uint8_t *codes, size_
         free(b);
 }
 
+/* AWS IoT quotas: 8 filters per SUBSCRIBE (more: the connection is closed) and 50
+ * subscriptions per connection (more: SUBACK 0x80 for the extra filters). */
+static bool within_filter_limit(moatd_conn *c, const moat_mqtt_subscribe *s)
+{
+    uint32_t max = c->srv->rules.max_filters_per_subscribe;
+    if (max == 0 || s->count <= max)
+        return true;
+    char reason[160];
+    snprintf(reason, sizeof(reason), "SUBSCRIBE with %u topic filters; AWS IoT allows at most "
+             "%u per SUBSCRIBE: split it", s->count, max);
+    moatd_conn_refuse(c, "subscribe", reason);
+    return false;
+}
+
+static bool room_for(const moatd_conn *c, const char *filter)
+{
+    uint32_t max = c->srv->rules.max_subscriptions;
+    return max == 0 || moatd_dict_count(c->sess->subs) < max ||
+           moatd_dict_get(c->sess->subs, filter, strlen(filter)) != NULL;
+}
+
 bool moatd_handle_subscribe(moatd_conn *c, const moat_mqtt_subscribe *s)
 {
     moatd_server *srv = c->srv;
+    if (!within_filter_limit(c, s))
+        return false;
     uint8_t codes[MAX_FILTERS_PER_PACKET];
     char filter[65536];
     size_t cur = 0, n = 0;
@@ -53,6 +76,8 @@ bool moatd_handle_subscribe(moatd_conn *c, const moat_mqtt_subscribe *s)
         filter_copy(&e, filter, sizeof(filter));
         if (!grant_one(c, &e, filter, &codes[n]))
             return false;
+        if (!room_for(c, filter))
+            codes[n] = MOAT_MQTT_SUBACK_FAILURE;
         if (codes[n] != MOAT_MQTT_SUBACK_FAILURE &&
             moatd_session_subscribe(srv, c->sess, filter, codes[n]) < 0)
             codes[n] = MOAT_MQTT_SUBACK_FAILURE;

@@ -61,6 +61,8 @@ typedef struct {
     size_t max_payload;         /* 0: no limit beyond max_packet */
     size_t max_topic_len;       /* 0: 65535 */
     int max_topic_slashes;      /* -1: no limit */
+    uint32_t max_filters_per_subscribe; /* AWS: 8 per SUBSCRIBE; 0: no limit */
+    uint32_t max_subscriptions; /* AWS: 50 per connection; 0: no limit */
     uint32_t keepalive_min, keepalive_max, client_id_max;
 } moatd_rules;
 

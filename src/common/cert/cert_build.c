@@ -99,6 +99,28 @@ static moat_cert_status check_derived(const moat_cert_def *def, const uint8_t *d
     return MOAT_CERT_OK;
 }
 
+/* Every byte before the signature that a rebuild copies from the template must already be
+ * the template's: the outer length (it follows the signature size) and the rewritten fields
+ * are skipped; the AKI too when the signer key will rewrite it. */
+static moat_cert_status check_template(const moat_cert_def *def, const uint8_t *der,
+                                       bool aki_rewritten)
+{
+    size_t sig = loc(def, MOAT_CERT_EL_SIGNATURE)->offset;
+    size_t hdr = der[1] < 0x80 ? 2 : 2 + (der[1] & 0x7Fu);
+    for (size_t i = 0; i < sig; i++) {
+        bool dynamic = i > 0 && i < hdr;
+        for (int e = 0; e < MOAT_CERT_EL_COUNT && !dynamic; e++) {
+            const moat_cert_loc *l = loc(def, (moat_cert_element)e);
+            if (e == MOAT_CERT_EL_SIGNATURE || (e == MOAT_CERT_EL_AKI && !aki_rewritten))
+                continue;
+            dynamic = i >= l->offset && i < (size_t)l->offset + l->count;
+        }
+        if (!dynamic && der[i] != def->template_der[i])
+            return MOAT_CERT_ERR_TEMPLATE_MISMATCH;
+    }
+    return MOAT_CERT_OK;
+}
+
 moat_cert_status moat_cert_compress(const moat_cert_def *def, const uint8_t *der, size_t der_len,
                                     const moat_cert_extra *extra, uint8_t comp[MOAT_CERT_COMP_SIZE])
 {
@@ -114,6 +136,7 @@ moat_cert_status moat_cert_compress(const moat_cert_def *def, const uint8_t *der
     TRY(moat_cert_sig_from_der(der, der_len, sig, c.signature, &used));
     if (sig + used != der_len)
         return MOAT_CERT_ERR_DER;
+    TRY(check_template(def, der, extra && extra->signer_pubkey));
     TRY(read_dates(def, der, &c));
     TRY(read_signer_id(def, der, &c.signer_id));
     c.template_id = def->template_id;

@@ -163,10 +163,7 @@ static moat_cert_status lz_encode(const uint8_t *raw, size_t n, uint8_t *out, si
 {
     size_t lit = 0, pos = 0, dist = 0;
     while (pos < n) {
-        size_t l = longest_match(raw, pos, n, &dist), next_dist = 0;
-        /* Lazy matching: a clearly longer match one byte later is worth a literal. */
-        if (pos + 1 < n && longest_match(raw, pos + 1, n, &next_dist) > l + 1)
-            l = 0;
+        size_t l = longest_match(raw, pos, n, &dist);
         if (l < (dist <= 256 ? LZ_MIN_NEAR : LZ_MIN_FAR)) {
             pos++;
             lit++;

@@ -123,6 +123,11 @@ static const status_text texts[MOAT_CERT_STATUS_COUNT] = {
         {"packed definitions are corrupt",
          E("the definitions stored in the chip (slot 8) are missing or corrupt: store them again "
            "with `moat cert store`")},
+    [MOAT_CERT_ERR_TEMPLATE_MISMATCH] =
+        {"certificate does not match the definition's template",
+         E("the certificate differs from the definition's template outside the per-device "
+           "fields (names, extensions, algorithms): a rebuild would give another certificate; "
+           "build the definition from this certificate (moat cert compress --def-out)")},
 };
 
 const char *moat_cert_strerror(moat_cert_status s)

@@ -278,6 +278,26 @@ static bool loc_ok(const moat_cert_loc *l, size_t limit, size_t want_a, size_t w
     return (size_t)l->offset + l->count <= limit;
 }
 
+/* The rewritten fields may not overlap each other or the outer length (which the rebuild
+ * rewrites too): each is read back from the certificate by compress. */
+static bool fields_disjoint(const moat_cert_loc *el, size_t hdr)
+{
+    for (int a = 0; a < MOAT_CERT_EL_COUNT; a++) {
+        if (a == MOAT_CERT_EL_SIGNATURE || el[a].count == 0)
+            continue;
+        if (el[a].offset < hdr)
+            return false;
+        for (int b = a + 1; b < MOAT_CERT_EL_COUNT; b++) {
+            if (b == MOAT_CERT_EL_SIGNATURE || el[b].count == 0)
+                continue;
+            if (el[a].offset < el[b].offset + el[b].count &&
+                el[b].offset < el[a].offset + el[a].count)
+                return false;
+        }
+    }
+    return true;
+}
+
 moat_cert_status moat_cert_def_check(const moat_cert_def *def)
 {
     if (!def || !def->template_der)
@@ -305,5 +325,5 @@ moat_cert_status moat_cert_def_check(const moat_cert_def *def)
         !loc_ok(&el[MOAT_CERT_EL_AKI], sig, 0, 20) || !loc_ok(&el[MOAT_CERT_EL_SKI], sig, 0, 20) ||
         (size_t)def->tbs.offset + def->tbs.count > sig)
         return MOAT_CERT_ERR_DEF_RANGE;
-    return MOAT_CERT_OK;
+    return fields_disjoint(el, hdr) ? MOAT_CERT_OK : MOAT_CERT_ERR_DEF_RANGE;
 }

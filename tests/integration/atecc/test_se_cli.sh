@@ -123,6 +123,14 @@ t_case "selftest reports its tests"
 run "$MOAT" se --se "$SE" selftest
 t_expect_contains "selftest" "SHA    passed" "$OUT"
 
+t_case "selftest runs the ECDSA sign/verify test (mode bit 0x02) and it passes"
+run "$MOAT" se --se "$SE" selftest
+if [ $RC -eq 0 ] && [[ "$OUT" == *"ECDSA  passed"* ]] && [[ "$OUT" != *"not available"* ]]; then
+    t_pass
+else
+    t_fail "rc=$RC: $OUT"
+fi
+
 t_case "--stats counts chip operations (sign = Nonce + Sign)"
 run "$MOAT" se --se "$SE" --stats sign 0 "$T_DIR/msg.txt" --out "$T_DIR/sig2.der"
 t_expect_contains "stats" "chip operations: Nonce=1 Sign=1" "$OUT"

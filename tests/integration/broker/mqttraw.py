@@ -7,6 +7,9 @@ Command line (used by the shell tests):
       closes the socket.
   mqttraw.py PORT hold CLIENT_ID WILL_TOPIC WILL_PAYLOAD
       connects with a will and waits; prints "closed" when the broker closes the connection.
+  mqttraw.py PORT receive-noack CLIENT_ID TOPIC
+      connects with clean session 0, subscribes TOPIC at QoS 1, prints the first message as
+      "dup=D payload=P" and disconnects WITHOUT acknowledging it.
   mqttraw.py PORT overlap TOPIC_PREFIX
       subscribes PREFIX/# at QoS 0 and PREFIX/+ at QoS 1, publishes PREFIX/x at QoS 1 from a
       second connection, and prints one line per delivery: "qos=Q topic=T".
@@ -134,6 +137,25 @@ def hold(port, cid, wt, wp):
     return 0
 
 
+def receive_noack(port, cid, topic):
+    c = Conn(port)
+    if c.connect(cid, clean=False) != 0:
+        print("connect refused")
+        return 1
+    c.send(subscribe_packet(1, [(topic, 1)]))
+    while True:
+        p = c.read_packet()
+        if p is None:
+            print("closed")
+            return 1
+        if p[0] == 3:
+            t, qos, pid, payload, _ = parse_publish(p[1], p[2])
+            print("dup=%d payload=%s" % ((p[1] >> 3) & 1, payload.decode()), flush=True)
+            c.send(packet(0xE0, b""))  # DISCONNECT, the PUBLISH stays unacknowledged
+            c.close()
+            return 0
+
+
 def overlap(port, prefix):
     sub = Conn(port)
     sub.connect(prefix + "-sub")
@@ -159,5 +181,6 @@ def overlap(port, prefix):
 
 if __name__ == "__main__":
     port, cmd, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-    fn = {"keepalive-silence": keepalive_silence, "hold": hold, "overlap": overlap}[cmd]
+    fn = {"keepalive-silence": keepalive_silence, "hold": hold, "overlap": overlap,
+          "receive-noack": receive_noack}[cmd]
     sys.exit(fn(port, *args))

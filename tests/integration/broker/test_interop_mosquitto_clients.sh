@@ -118,6 +118,15 @@ start_moatd
 t_expect_eq "after kill -9" "across-kill" \
     "$(timeout 5 mosquitto_sub "${H[@]}" -i killer -c -q 1 -t k9/t -C 1 -W 4)"
 
+t_case unacked_inflight_message_resent_with_dup_after_kill_9
+timeout 5 mosquitto_sub "${H[@]}" -i inflight -c -q 1 -t if/t -E
+pub -t if/t -m in-flight -q 1
+first=$($RAW "$PORT" receive-noack inflight if/t)
+stop_moatd KILL
+start_moatd
+second=$($RAW "$PORT" receive-noack inflight if/t)
+t_expect_eq "before/after" "dup=0 payload=in-flight|dup=1 payload=in-flight" "$first|$second"
+
 t_case retained_survives_restart
 pub -t rr/t -m kept -r -q 1
 stop_moatd KILL

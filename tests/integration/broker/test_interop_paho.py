@@ -363,6 +363,25 @@ def aws_cases(b):
         expect("reserved topic '$aws/nothing/here'" in b.log_text(), "reason not logged")
 
     @case
+    def aws_more_than_8_filters_in_one_subscribe_closes():
+        r = mqttraw.Conn(b.port)
+        expect(r.connect("as-9") == 0, "connect")
+        r.send(mqttraw.subscribe_packet(1, [("f/%d" % i, 1) for i in range(9)]))
+        expect(r.read_packet() is None, "9 filters were accepted")
+
+    @case
+    def aws_51st_subscription_gets_suback_failure():
+        r = mqttraw.Conn(b.port)
+        expect(r.connect("as-51") == 0, "connect")
+        codes = b""
+        for k in range(7):  # 7 x 8 = 56 filters
+            r.send(mqttraw.subscribe_packet(k + 1, [("s/%d/%d" % (k, i), 1) for i in range(8)]))
+            t, _, body = r.read_packet()
+            expect(t == 9, "expected SUBACK")
+            codes += body[2:]
+        expect(codes[:50] == b"\x01" * 50 and codes[50:] == b"\x80" * 6, codes)
+
+    @case
     def aws_hash_does_not_match_parent_level():
         s = Client(b.port, cid="ah-sub")
         s.wait_connack()

@@ -3,13 +3,15 @@
 # retained messages (set and cleared) come back, and a SIGTERM restart keeps them too.
 import os
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mqtt_raw import Cases, Moatd, check, publish_pkt  # noqa: E402
 
 cases = Cases()
-broker = Moatd()
+# a queue large enough that nothing is dropped while the test floods an offline session
+broker = Moatd("--max-queued-messages", "50000")
 
 
 def restart(kill9=True):
@@ -31,6 +33,13 @@ def drain(c, timeout=3.0):
         got.append((topic, payload, retain))
 
 
+def send_quietly(client, data):
+    try:
+        client.send(data)
+    except OSError:
+        pass  # the broker was killed mid-send
+
+
 def test_acked_qos1_messages_survive_kill9_during_publishing():
     broker.start()
     sub = broker.client()
@@ -38,24 +47,30 @@ def test_acked_qos1_messages_survive_kill9_during_publishing():
     check(sub.subscribe([("persist/#", 1)]) == [1], "SUBACK")
     sub.close()  # now offline: messages are queued in its persistent session
     pub = broker.client("publisher")
-    total, kill_at = 800, 300  # below max_queued_messages (1000)
-    pub.send(b"".join(publish_pkt("persist/m", b"msg-%04d" % i, qos=1, pid=i + 1)
-                      for i in range(total)))
+    # 20,000 QoS 1 messages pipelined; kill -9 as soon as 2,000 PUBACKs are back, while the
+    # broker is still reading, storing and acknowledging the rest
+    total, kill_at = 20000, 2000
+    data = b"".join(publish_pkt("persist/m", b"msg-%05d" % i, qos=1, pid=i % 65535 + 1)
+                    for i in range(total))
+    sender = threading.Thread(target=send_quietly, args=(pub, data), daemon=True)
+    sender.start()
     acked = set()
     while len(acked) < kill_at:
         first, body = pub.read_packet(timeout=10)
         if first >> 4 == 4:
             acked.add(int.from_bytes(body[:2], "big") - 1)
-    broker.kill9()  # the publisher is still sending: no clean shutdown, no final commit
+    broker.kill9()  # no clean shutdown, no final commit
+    sender.join(5)
     pub.close()
     broker.start()
     sub = broker.client()
     check(sub.connect("offline-sub", clean=False) == 1, "session not present after restart")
-    got = {int(p[4:]) for t, p, _ in drain(sub) if t == "persist/m"}
+    got = {int(p[4:]) for t, p, _ in drain(sub, timeout=5) if t == "persist/m"}
     missing = sorted(acked - got)
-    print("  acked %d before kill -9, delivered after restart %d, acked but lost %d" %
-          (len(acked), len(got), len(missing)))
+    print("  sent %d, acked %d before kill -9, delivered after restart %d, acked but lost %d"
+          % (total, len(acked), len(got), len(missing)))
     check(not missing, "PUBACKed messages lost: %s" % missing[:10])
+    check(len(got) < total, "the kill came after everything was stored: not a mid-stream kill")
     sub.close()
 
 

@@ -177,4 +177,21 @@ else
     t_expect_contains "message" "slot 8" "$(cat "$W/out.txt")"
 fi
 
+# ---- the product flow: moat ca init -> moat cert issue --se -> store -> read ----
+IMG2=$W/chip2.img
+"$MOAT" se --se "emu:$IMG2" provision > /dev/null
+"$MOAT" ca init --out "$W/ca" > /dev/null
+"$MOAT" cert issue --ca "$W/ca" --se "emu:$IMG2" --out "$W/issued.crt" > /dev/null
+
+t_case "a certificate from moat cert issue is stored and read back identical"
+rm -rf "$W/back2"
+if "$MOAT" cert store --se "emu:$IMG2" --device "$W/issued.crt" --signer "$W/ca/signer.crt" \
+    > "$W/out.txt" 2>&1 && "$MOAT" cert read --se "emu:$IMG2" --out "$W/back2" >> "$W/out.txt" 2>&1 &&
+    cmp <(der "$W/issued.crt") <(der "$W/back2/device.crt") &&
+    cmp <(der "$W/ca/signer.crt") <(der "$W/back2/signer.crt"); then
+    t_pass
+else
+    t_fail "$(cat "$W/out.txt")"
+fi
+
 t_done

@@ -630,6 +630,29 @@ static void test_selftest_of_rng_ecdh_sha_passes(void **state)
     assert_int_equal(failed, 0);
 }
 
+static void test_selftest_of_ecdsa_sign_verify_bit_0x02_passes(void **state)
+{
+    fixture *f = *state;
+    uint8_t failed = 0xAA;
+    assert_int_equal(moat_atecc_selftest(&f->dev, 0x02, &failed), MOAT_ATECC_OK);
+    assert_int_equal(failed, 0);
+}
+
+static void test_selftest_of_all_tests_0x3b_passes(void **state)
+{
+    fixture *f = *state;
+    uint8_t failed = 0xAA;
+    assert_int_equal(moat_atecc_selftest(&f->dev, 0x3B, &failed), MOAT_ATECC_OK);
+    assert_int_equal(failed, 0);
+}
+
+static void test_selftest_bit_0x04_selects_no_test_and_is_a_parse_error(void **state)
+{
+    fixture *f = *state;
+    uint8_t failed = 0;
+    assert_int_equal(moat_atecc_selftest(&f->dev, 0x04, &failed), MOAT_ATECC_ERR_PARSE);
+}
+
 static void test_selftest_with_an_undefined_mode_bit_is_a_parse_error(void **state)
 {
     fixture *f = *state;
@@ -704,6 +727,9 @@ int main(void)
         P(test_sha_public_hashes_a_stored_public_key),
         P(test_counter_increments_and_reads_back),
         P(test_selftest_of_rng_ecdh_sha_passes),
+        P(test_selftest_of_ecdsa_sign_verify_bit_0x02_passes),
+        P(test_selftest_of_all_tests_0x3b_passes),
+        P(test_selftest_bit_0x04_selects_no_test_and_is_a_parse_error),
         P(test_selftest_with_an_undefined_mode_bit_is_a_parse_error),
         P(test_update_extra_writes_once_only),
         P(test_state_survives_reopening_the_image),

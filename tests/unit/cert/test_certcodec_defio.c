@@ -82,6 +82,9 @@ static void test_parse_refuses_locations_outside_the_template(void **s)
     buf[19] = 63; /* public key count */
     assert_int_equal(moat_cert_def_parse(buf, n, &def), MOAT_CERT_ERR_DEF_RANGE);
     n = serialize(&device.def, buf, sizeof buf);
+    buf[36] = buf[16], buf[37] = buf[17]; /* serial offset = public key offset: overlap */
+    assert_int_equal(moat_cert_def_parse(buf, n, &def), MOAT_CERT_ERR_DEF_RANGE);
+    n = serialize(&device.def, buf, sizeof buf);
     buf[7] = 0x19; /* issue format 1, expire format 9 */
     assert_int_equal(moat_cert_def_parse(buf, n, &def), MOAT_CERT_ERR_DEF_RANGE);
 }
@@ -108,7 +111,7 @@ static size_t blank_and_serialize(const moat_cert_def *def, uint8_t *tmpl, uint8
     return serialize(&d, out, FIX_MAX);
 }
 
-static void test_packed_pair_fits_slot_8_and_rebuilds_both(void **s)
+static void test_packed_pair_fits_slots_8_and_13_and_rebuilds_both(void **s)
 {
     (void)s;
     uint8_t ts[FIX_MAX], td[FIX_MAX], a[FIX_MAX], b[FIX_MAX], pack[FIX_MAX];
@@ -117,8 +120,8 @@ static void test_packed_pair_fits_slot_8_and_rebuilds_both(void **s)
     size_t lb = blank_and_serialize(&device.def, td, b, true);
     size_t n = 0;
     assert_int_equal(moat_cert_pack(a, la, b, lb, pack, sizeof pack, &n), MOAT_CERT_OK);
-    print_message("packed definitions: %zu + %zu bytes -> %zu bytes (slot 8: %u)\n", la, lb, n,
-                  MOAT_CERT_PACK_MAX);
+    print_message("packed definitions: %zu + %zu bytes -> %zu bytes (slots 8 + 13: %u)\n", la, lb,
+                  n, MOAT_CERT_PACK_MAX);
     assert_true(n <= MOAT_CERT_PACK_MAX);
     memset(slot, 0xFF, sizeof slot); /* the rest of the slot is whatever was there */
     memcpy(slot, pack, n);
@@ -173,7 +176,7 @@ int main(void)
         cmocka_unit_test(test_parse_refuses_bad_magic_version_and_length),
         cmocka_unit_test(test_parse_refuses_locations_outside_the_template),
         cmocka_unit_test(test_parse_refuses_a_stored_serial_source),
-        cmocka_unit_test(test_packed_pair_fits_slot_8_and_rebuilds_both),
+        cmocka_unit_test(test_packed_pair_fits_slots_8_and_13_and_rebuilds_both),
         cmocka_unit_test(test_pack_refuses_a_small_buffer),
         cmocka_unit_test(test_unpack_refuses_corrupt_streams),
     };

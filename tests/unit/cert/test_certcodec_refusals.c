@@ -205,6 +205,38 @@ static void test_length_fixup_refuses_a_length_size_change(void **s)
                      MOAT_CERT_ERR_LENGTH_FIXUP);
 }
 
+static void test_refuses_a_certificate_that_differs_from_the_template(void **s)
+{
+    (void)s;
+    fix_cert c;
+    uint8_t other[FIX_MAX], comp[72];
+    fix_load(&c, "device");
+    memcpy(other, c.der, c.len);
+    size_t at = 0;
+    while (at + 13 <= c.len && memcmp(other + at, "device device", 13) != 0)
+        at++;
+    assert_true(at + 13 <= c.len);
+    other[at + 12] = 'X'; /* a static byte of the subject CN */
+    assert_int_equal(moat_cert_compress(&c.def, other, c.len, NULL, comp),
+                     MOAT_CERT_ERR_TEMPLATE_MISMATCH);
+}
+
+static void test_aki_may_differ_from_the_template_when_the_signer_key_rewrites_it(void **s)
+{
+    (void)s;
+    fix_cert c, signer;
+    uint8_t other[FIX_MAX], comp[72];
+    fix_load(&c, "bad-aki");
+    fix_load(&signer, "signer-badski");
+    memcpy(other, c.der, c.len);
+    other[c.def.el[MOAT_CERT_EL_AKI].offset] ^= 1;
+    moat_cert_extra extra = {signer.pubkey, NULL};
+    assert_int_equal(moat_cert_compress(&c.def, other, c.len, NULL, comp),
+                     MOAT_CERT_ERR_TEMPLATE_MISMATCH);
+    assert_int_equal(moat_cert_compress(&c.def, other, c.len, &extra, comp),
+                     MOAT_CERT_ERR_AKI_NOT_SHA1);
+}
+
 static void test_every_status_has_a_name_and_an_explanation(void **s)
 {
     (void)s;
@@ -244,6 +276,8 @@ int main(void)
         cmocka_unit_test(test_refuses_a_certificate_with_trailing_bytes),
         cmocka_unit_test(test_refuses_non_minimal_signature_integers),
         cmocka_unit_test(test_length_fixup_refuses_a_length_size_change),
+        cmocka_unit_test(test_refuses_a_certificate_that_differs_from_the_template),
+        cmocka_unit_test(test_aki_may_differ_from_the_template_when_the_signer_key_rewrites_it),
         cmocka_unit_test(test_every_status_has_a_name_and_an_explanation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

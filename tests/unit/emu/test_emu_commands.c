@@ -186,13 +186,73 @@ static void test_counter_refuses_to_count_past_the_maximum(void **state)
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_COUNTER, 1, 0, NULL, 0), EXEC);
 }
 
-static void test_selftest_all_passes_and_bad_mode_is_parse_error(void **state)
+/* Sends a packet exactly as given (count..CRC) and returns the raw 4-byte answer group. */
+static void selftest_raw(harness *h, const uint8_t pkt[7], uint8_t out[4])
+{
+    h_send_raw(h, pkt, 7);
+    const uint8_t reset = MOAT_ATECC_WA_RESET;
+    assert_int_equal(moat_emu_i2c_write(h->emu, H_ADDR, &reset, 1), MOAT_EMU_ACK);
+    assert_int_equal(moat_emu_i2c_read(h->emu, H_ADDR, out, 4), MOAT_EMU_ACK);
+}
+
+/* Mode bits as cryptoauthlib's SELFTEST_MODE_*: ECDSA sign/verify is 0x02. */
+static void test_selftest_ecdsa_mode_0x02_runs_and_passes(void **state)
 {
     harness *h = *state;
     h_wake(h);
-    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SELFTEST, 0x3D, 0, NULL, 0), 0);
+    const uint8_t pkt[7] = {0x07, 0x77, 0x02, 0x00, 0x00, 0x2D, 0xF0};
+    const uint8_t want[4] = {0x04, 0x00, 0x03, 0x40};
+    uint8_t got[4];
+    selftest_raw(h, pkt, got);
+    assert_memory_equal(got, want, 4);
+}
+
+static void test_selftest_all_mode_0x3b_passes(void **state)
+{
+    harness *h = *state;
+    h_wake(h);
+    const uint8_t pkt[7] = {0x07, 0x77, 0x3B, 0x00, 0x00, 0x9D, 0xFB};
+    const uint8_t want[4] = {0x04, 0x00, 0x03, 0x40};
+    uint8_t got[4];
+    selftest_raw(h, pkt, got);
+    assert_memory_equal(got, want, 4);
+}
+
+/* Bit 2 (0x04) selects no test on the 608: 0x04 alone, the old "all" 0x3D and 0x3F are
+ * parse errors, as are bits 6 and 7. */
+static void test_selftest_bit_0x04_is_not_a_test_and_is_a_parse_error(void **state)
+{
+    harness *h = *state;
+    h_wake(h);
+    const uint8_t bad[] = {0x04, 0x3D, 0x3F, 0x40, 0x80};
+    for (size_t i = 0; i < sizeof bad; i++)
+        assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SELFTEST, bad[i], 0, NULL, 0), PARSE);
+}
+
+static void test_selftest_each_single_test_passes(void **state)
+{
+    harness *h = *state;
+    h_wake(h);
+    const uint8_t bits[] = {0x01, 0x02, 0x08, 0x10, 0x20};
+    for (size_t i = 0; i < sizeof bits; i++)
+        assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SELFTEST, bits[i], 0, NULL, 0), 0);
+}
+
+static void test_selftest_mode_0_reads_the_last_result(void **state)
+{
+    harness *h = *state;
+    h_wake(h);
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SELFTEST, 0x3B, 0, NULL, 0), 0);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SELFTEST, 0x00, 0, NULL, 0), 0);
-    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SELFTEST, 0x02, 0, NULL, 0), PARSE);
+}
+
+static void test_selftest_refuses_param2_and_data(void **state)
+{
+    harness *h = *state;
+    h_wake(h);
+    const uint8_t four[4] = {0};
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SELFTEST, 0x02, 1, NULL, 0), PARSE);
+    assert_int_equal(h_cmd(h, MOAT_ATECC_OP_SELFTEST, 0x02, 0, four, 4), PARSE);
 }
 
 static void test_updateextra_writes_once(void **state)
@@ -239,7 +299,12 @@ int main(void)
         T(test_sha_context_is_lost_on_sleep),
         T(test_counter_reads_and_increments_and_persists),
         T(test_counter_refuses_to_count_past_the_maximum),
-        T(test_selftest_all_passes_and_bad_mode_is_parse_error),
+        T(test_selftest_ecdsa_mode_0x02_runs_and_passes),
+        T(test_selftest_all_mode_0x3b_passes),
+        T(test_selftest_bit_0x04_is_not_a_test_and_is_a_parse_error),
+        T(test_selftest_each_single_test_passes),
+        T(test_selftest_mode_0_reads_the_last_result),
+        T(test_selftest_refuses_param2_and_data),
         T(test_updateextra_writes_once),
         T(test_updateextra_address_used_when_chipmode_bit0_set),
     };
