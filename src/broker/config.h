@@ -33,7 +33,7 @@ typedef enum {
 } moatd_profile;
 
 typedef struct {
-    char host[64];  /* numeric address as written, without brackets: "0.0.0.0", "::1" */
+    char host[64];  /* address or host name as written, without brackets: "0.0.0.0", "::1" */
     uint16_t port;
     bool tls;
 } moatd_listener;

@@ -402,14 +402,11 @@ static ssize_t process_packets(moatd_conn *c, const uint8_t *buf, size_t len)
  * says that tail already points into c->in. */
 static bool keep_partial(moatd_conn *c, const uint8_t *tail, size_t n, bool inside)
 {
-    moat_mqtt_header h;
-    size_t need = n;
-    if (moat_mqtt_peek_header(tail, n, c->srv->cfg.max_packet, &h) == MOAT_MQTT_OK &&
-        h.packet_len > need)
-        need = h.packet_len; /* grow once to the whole packet */
+    /* The buffer grows with the bytes that actually arrived, not with the length a header
+     * announces: a client claiming a 16 MB packet and sending 10 bytes holds 16 KB. */
     if (inside)
         memmove(c->in, tail, n); /* before a realloc can move the buffer */
-    if (!grow_in(c, need)) {
+    if (!grow_in(c, n)) {
         moatd_conn_close(c, "out of memory for the input buffer", false);
         return false;
     }
@@ -552,14 +549,14 @@ void moatd_conn_close(moatd_conn *c, const char *reason, bool clean)
         moatd_will_publish(c); /* MQTT-3.1.2-8: the will goes out on any abnormal close */
     moatd_will_clear(c);
     c->dead = true;
-    if (c->connected) {
+    if (c->connected)
         moatd_log(MOATD_LOG_INFO, "disconnect", "client", client_name(c), "addr", c->addr,
                   "reason", reason, NULL);
-        if (srv->auth.on_disconnect) {
-            moatd_conn_info info;
-            moatd_conn_info_fill(c, &info);
-            srv->auth.on_disconnect(srv->auth.ctx, &info, reason);
-        }
+    /* also before CONNECT when the auth layer keeps state, so it can free it */
+    if (srv->auth.on_disconnect && (c->connected || c->auth_data)) {
+        moatd_conn_info info;
+        moatd_conn_info_fill(c, &info);
+        srv->auth.on_disconnect(srv->auth.ctx, &info, reason);
     }
     detach_session(c);
     c->sess = NULL;

@@ -62,7 +62,9 @@ typedef struct moatd_auth {
     /* Before each action; `topic` is the topic name or filter. */
     bool (*authorize)(void *ctx, const moatd_conn_info *info, moatd_action action,
                       const char *topic, char reason[256]);
-    /* When the connection ends (reason as in the disconnect log line, e.g. "keep-alive"). */
+    /* When the connection ends (reason as in the disconnect log line, e.g. "keep-alive
+     * timeout"): for every connection that was CONNECTed or whose auth_data was set, so the
+     * layer can free its per-connection state. */
     void (*on_disconnect)(void *ctx, const moatd_conn_info *info, const char *reason);
 } moatd_auth;
 

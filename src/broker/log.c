@@ -109,35 +109,80 @@ bool moatd_log_enabled(moatd_log_level level)
 
 /* --- line formatting into a bounded buffer --- */
 
+/* A value longer than this is cut (at a UTF-8 boundary) and ends with "...". */
+#define LOG_VALUE_MAX 1024
+/* Room kept at the end of a JSON line for the closing `,"truncated":"yes"}`. */
+#define JSON_RESERVE 24
+
 typedef struct {
     char *p;
     size_t cap, len;
+    bool full; /* something did not fit */
 } outbuf;
 
-static void put_c(outbuf *o, char c)
+/* Appends s whole, or nothing (and marks the buffer full): an escape sequence is never cut. */
+static void put_n(outbuf *o, const char *s, size_t n)
 {
-    if (o->len + 1 < o->cap)
-        o->p[o->len++] = c;
+    if (o->full || o->len + n + 1 > o->cap) {
+        o->full = true;
+        return;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
 }
 
 static void put_s(outbuf *o, const char *s)
 {
-    while (*s)
-        put_c(o, *s++);
+    put_n(o, s, strlen(s));
 }
 
-static void put_hex_escape(outbuf *o, unsigned char c, bool json)
+/* Length of the first `max` bytes of s, backed off so no UTF-8 sequence is split. */
+static size_t utf8_prefix(const char *s, size_t max)
 {
-    char tmp[8];
-    snprintf(tmp, sizeof tmp, json ? "\\u%04x" : "\\x%02x", c);
-    put_s(o, tmp);
+    size_t n = strnlen(s, max + 1);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
 }
 
-/* Escapes for a JSON string body or a quoted text value: both use \" \\ \n \r \t. */
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 if it is not one (a stray
+ * continuation byte, a truncated or overlong sequence, a surrogate, above U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (len == 0 || s[0] > 0xF4 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return len;
+}
+
+/* Escapes for a JSON string body or a quoted text value: both use \" \\ \n \r \t. Bytes that
+ * are not well-formed UTF-8 become \ufffd (JSON) or \xHH (text): a line is always valid. */
 static void put_escaped(outbuf *o, const char *s, bool json)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    size_t n = utf8_prefix(s, LOG_VALUE_MAX);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char tmp[8] = {(char)c, 0};
+        if (c >= 0x80) {
+            size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+            if (len) {
+                put_n(o, s + i, len);
+                i += len - 1;
+            } else {
+                snprintf(tmp, sizeof tmp, json ? "\\ufffd" : "\\x%02x", c);
+                put_s(o, tmp);
+            }
+            continue;
+        }
         switch (c) {
         case '"': put_s(o, "\\\""); break;
         case '\\': put_s(o, "\\\\"); break;
@@ -146,34 +191,43 @@ static void put_escaped(outbuf *o, const char *s, bool json)
         case '\t': put_s(o, "\\t"); break;
         default:
             if (c < 0x20 || c == 0x7f)
-                put_hex_escape(o, c, json);
-            else
-                put_c(o, (char)c);
+                snprintf(tmp, sizeof tmp, json ? "\\u%04x" : "\\x%02x", c);
+            put_s(o, tmp);
         }
     }
+    if (s[n])
+        put_s(o, "...");
 }
 
+/* Text values are quoted when empty or when they hold a byte that gets escaped or splits
+ * key=value parsing: whitespace, '"', '=', '\\', control bytes, malformed UTF-8. */
 static bool text_needs_quotes(const char *s)
 {
-    if (!*s)
+    size_t n = strlen(s);
+    if (n == 0)
         return true;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
         if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f)
             return true;
+        if (c >= 0x80) {
+            size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+            if (len == 0)
+                return true;
+            i += len - 1;
+        }
     }
     return false;
 }
 
 static void put_text_value(outbuf *o, const char *v)
 {
-    if (!text_needs_quotes(v)) {
-        put_s(o, v);
-        return;
-    }
-    put_c(o, '"');
+    bool quote = text_needs_quotes(v);
+    if (quote)
+        put_s(o, "\"");
     put_escaped(o, v, false);
-    put_c(o, '"');
+    if (quote)
+        put_s(o, "\"");
 }
 
 static void format_ts(char out[64], long long ts_ms)
@@ -189,14 +243,14 @@ static void format_text(outbuf *o, const char *ts, moatd_log_level level, const 
                         const char *const *kv, size_t n_kv)
 {
     put_s(o, ts);
-    put_c(o, ' ');
+    put_s(o, " ");
     put_s(o, (unsigned)level <= MOATD_LOG_ERROR ? level_upper[level] : "?");
-    put_c(o, ' ');
+    put_s(o, " ");
     put_s(o, event ? event : "-");
     for (size_t i = 0; i + 1 < n_kv; i += 2) {
-        put_c(o, ' ');
+        put_s(o, " ");
         put_s(o, kv[i]);
-        put_c(o, '=');
+        put_s(o, "=");
         put_text_value(o, kv[i + 1] ? kv[i + 1] : "-");
     }
 }
@@ -207,20 +261,32 @@ static void put_json_pair(outbuf *o, const char *k, const char *v)
     put_escaped(o, k, true);
     put_s(o, "\":\"");
     put_escaped(o, v, true);
-    put_c(o, '"');
+    put_s(o, "\"");
 }
 
+/* A JSON line must stay valid when it does not fit: the pair that overflowed and all after it
+ * are left out and the line ends with "truncated":"yes". */
 static void format_json(outbuf *o, const char *ts, moatd_log_level level, const char *event,
                         const char *const *kv, size_t n_kv)
 {
+    size_t full_cap = o->cap;
+    o->cap = full_cap > JSON_RESERVE ? full_cap - JSON_RESERVE : 0;
     put_s(o, "{\"ts\":\"");
     put_s(o, ts);
-    put_c(o, '"');
+    put_s(o, "\"");
     put_json_pair(o, "level", moatd_log_level_name(level));
     put_json_pair(o, "event", event ? event : "-");
-    for (size_t i = 0; i + 1 < n_kv; i += 2)
+    size_t good = o->len;
+    for (size_t i = 0; i + 1 < n_kv && !o->full; i += 2) {
         put_json_pair(o, kv[i], kv[i + 1] ? kv[i + 1] : "-");
-    put_c(o, '}');
+        if (!o->full)
+            good = o->len;
+    }
+    bool truncated = o->full;
+    o->cap = full_cap;
+    o->full = false;
+    o->len = good;
+    put_s(o, truncated ? ",\"truncated\":\"yes\"}" : "}");
 }
 
 size_t moatd_log_format_line(char *out, size_t cap, moatd_log_format fmt, long long ts_ms,
@@ -231,18 +297,12 @@ size_t moatd_log_format_line(char *out, size_t cap, moatd_log_format fmt, long l
         return 0;
     char ts[64];
     format_ts(ts, ts_ms);
-    outbuf o = {out, cap, 0};
+    outbuf o = {out, cap, 0, false};
     n_kv &= ~(size_t)1; /* pairs only */
     if (fmt == MOATD_LOG_JSON)
         format_json(&o, ts, level, event, kv, n_kv);
     else
         format_text(&o, ts, level, event, kv, n_kv);
-    /* A JSON line cut by the buffer limit would be invalid: close it. */
-    if (fmt == MOATD_LOG_JSON && o.len + 1 >= cap && cap > 3) {
-        o.len = cap - 3;
-        o.p[o.len++] = '"';
-        o.p[o.len++] = '}';
-    }
     out[o.len] = '\0';
     return o.len;
 }

@@ -5,8 +5,10 @@
  * JSON:  {"ts":"2026-11-25T10:00:00.123Z","level":"info","event":"conn","client":"abc",...}
  *
  * Values are strings; a value is quoted in text (and escaped) when it is empty or holds a
- * space, '"', '=', '\' or a control character. Logging is thread-safe (one mutex) and never
- * fails loudly: if the output cannot be written the line is dropped.
+ * space, '"', '=', '\' or a control character. A value over 1 KB is cut at a UTF-8 boundary
+ * and ends with "..."; a line over 4 KB loses its last fields (JSON: "truncated":"yes", so
+ * every line stays valid JSON). Logging is thread-safe (one mutex) and never fails loudly: if
+ * the output cannot be written the line is dropped.
  */
 #ifndef MOATD_LOG_H
 #define MOATD_LOG_H

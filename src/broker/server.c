@@ -236,8 +236,12 @@ int moatd_server_start(moatd_server *srv, char *err, size_t errlen)
     srv->housekeeping_timer = moatd_loop_add_timer(srv->loop, HOUSEKEEPING_MS, housekeeping, srv);
     if (srv->cfg.sys_interval)
         srv->sys_timer = moatd_loop_add_timer(srv->loop, 0, sys_publish, srv);
+    const char *sync = srv->store == NULL ? "none"
+                       : moatd_store_sync_mode(srv->store) == MOATD_STORE_SYNC_FULL ? "full"
+                                                                                : "normal";
     moatd_log(MOATD_LOG_INFO, "start", "version", MOATD_VERSION_STRING, "profile",
-              moatd_profile_name(srv->cfg.profile), "data_dir", srv->cfg.data_dir, NULL);
+              moatd_profile_name(srv->cfg.profile), "data_dir", srv->cfg.data_dir,
+              "synchronous", sync, NULL);
     return 0;
 }
 

@@ -76,6 +76,10 @@ void moatd_store_close(moatd_store *st);
 /* The SQLite error text of the last failure (for the log line), never NULL. */
 const char *moatd_store_errmsg(const moatd_store *st);
 
+/* The durability in effect, read back from SQLite (PRAGMA synchronous): for the start log
+ * line and tests. */
+moatd_store_sync moatd_store_sync_mode(moatd_store *st);
+
 /* The schema version this moatd writes. */
 int moatd_store_schema_version(void);
 

@@ -101,6 +101,18 @@ const char *moatd_store_strerror(moatd_store_status s)
     return "unknown store status";
 }
 
+moatd_store_sync moatd_store_sync_mode(moatd_store *st)
+{
+    sqlite3_stmt *q = NULL;
+    int v = 1;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA synchronous", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    /* SQLite's values: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA */
+    return v >= 2 ? MOATD_STORE_SYNC_FULL : MOATD_STORE_SYNC_NORMAL;
+}
+
 int moatd_store_schema_version(void)
 {
     return STORE_SCHEMA_VERSION;

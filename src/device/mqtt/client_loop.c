@@ -74,15 +74,31 @@ static moat_mqtt_client_status on_suback(moat_mqtt_client *c, const moat_mqtt_pa
     return MOAT_MQTT_CLIENT_OK;
 }
 
+/* The id of a received packet for the trace: read from the union member its type decoded
+ * into; packets without an id (CONNACK, PINGRESP, anything a broker must not send) get 0. */
+static uint16_t packet_id_of(const moat_mqtt_packet *pkt)
+{
+    switch (pkt->header.type) {
+    case MOAT_MQTT_PUBLISH:
+        return pkt->u.publish.packet_id;
+    case MOAT_MQTT_SUBACK:
+        return pkt->u.suback.packet_id;
+    case MOAT_MQTT_PUBACK:
+    case MOAT_MQTT_PUBREC:
+    case MOAT_MQTT_PUBREL:
+    case MOAT_MQTT_PUBCOMP:
+    case MOAT_MQTT_UNSUBACK:
+        return pkt->u.packet_id;
+    default:
+        return 0;
+    }
+}
+
 static moat_mqtt_client_status dispatch(moat_mqtt_client *c, const moat_mqtt_packet *pkt)
 {
     if (c->trace) {
-        bool is_pub = pkt->header.type == MOAT_MQTT_PUBLISH;
-        uint16_t id = is_pub ? pkt->u.publish.packet_id
-                    : pkt->header.type == MOAT_MQTT_SUBACK ? pkt->u.suback.packet_id
-                    : pkt->header.type == MOAT_MQTT_PINGRESP ? 0
-                                                             : pkt->u.packet_id;
-        moat_mqtt_client_trace_(c, false, pkt->header.type, id, is_pub && pkt->u.publish.dup);
+        bool dup = pkt->header.type == MOAT_MQTT_PUBLISH && pkt->u.publish.dup;
+        moat_mqtt_client_trace_(c, false, pkt->header.type, packet_id_of(pkt), dup);
     }
     switch (pkt->header.type) {
     case MOAT_MQTT_PUBLISH:

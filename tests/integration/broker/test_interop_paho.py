@@ -308,6 +308,8 @@ def aws_cases(b):
         c.pub("a/big", b"x" * (128 * 1024 + 1), 0)
         expect(c.disconnected.wait(5), "oversize publish did not close the connection")
         c.c.loop_stop()
+        time.sleep(0.1)
+        expect("exceeds the 131072-byte limit" in b.log_text(), "payload rule not logged")
 
     @case
     def aws_payload_under_limit_delivered():
@@ -380,6 +382,23 @@ def aws_cases(b):
             expect(t == 9, "expected SUBACK")
             codes += body[2:]
         expect(codes[:50] == b"\x01" * 50 and codes[50:] == b"\x80" * 6, codes)
+
+    @case
+    def aws_retained_sent_only_to_exact_topic_subscriptions():
+        p = Client(b.port, cid="ar-pub")
+        p.wait_connack()
+        p.pub("ret/a", b"kept", 1, retain=True)
+        wild = Client(b.port, cid="ar-wild")
+        wild.wait_connack()
+        wild.sub("ret/#", 1)
+        exact = Client(b.port, cid="ar-exact")
+        exact.wait_connack()
+        exact.sub("ret/a", 1)
+        got = exact.wait_msgs(1)
+        expect(got == [("ret/a", b"kept", 1, True)], got)
+        expect(wild.msgs == [], wild.msgs)
+        for c in (p, wild, exact):
+            c.close()
 
     @case
     def aws_hash_does_not_match_parent_level():

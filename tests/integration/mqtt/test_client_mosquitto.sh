@@ -3,9 +3,7 @@
 # transport) against the Debian mosquitto broker and its mosquitto_pub/mosquitto_sub clients.
 . "${MOAT_SRC_DIR:-$(dirname "$0")/../../..}/tests/lib/moat_test.sh"
 
-# mosquitto started as root drops to the "mosquitto" user, which cannot write the log in
-# the private test directory; "user root" keeps it (no effect when not run as root).
-start_mosquitto "user root"
+start_mosquitto
 LOG="$T_DIR/mosquitto.log"
 
 # wait_log PATTERN [SECONDS]: waits until the broker's log has a line matching PATTERN.

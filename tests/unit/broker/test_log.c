@@ -52,19 +52,48 @@ static void test_json_line_is_one_object_with_escaped_strings(void **s)
                         "\"deny\",\"client\":\"a\\\"b\",\"reason\":\"tab\\there\\u0001\"}");
 }
 
-static void test_json_line_cut_by_the_buffer_stays_closed(void **s)
+static void test_invalid_utf8_is_escaped_so_the_line_stays_valid(void **s)
 {
     (void)s;
-    char big[600];
-    memset(big, 'x', sizeof big - 1);
+    const char *kv[] = {"topic", "ok\xc3\xa9 bad\xff\xc3 cut"};
+    assert_string_equal(line(MOATD_LOG_JSON, MOATD_LOG_WARN, "decode", kv, 2),
+                        "{\"ts\":\"2026-11-25T10:00:00.123Z\",\"level\":\"warn\",\"event\":"
+                        "\"decode\",\"topic\":\"ok\xc3\xa9 bad\\ufffd\\ufffd cut\"}");
+    assert_string_equal(line(MOATD_LOG_TEXT, MOATD_LOG_WARN, "decode", kv, 2),
+                        "2026-11-25T10:00:00.123Z WARN decode topic=\"ok\xc3\xa9 bad\\xff\\xc3 "
+                        "cut\"");
+}
+
+static void test_json_line_too_long_drops_whole_fields_and_says_so(void **s)
+{
+    (void)s;
+    const char *kv[] = {"a", "short", "b", "\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"", "c", "x"};
+    char buf[112];
+    size_t n = moatd_log_format_line(buf, sizeof buf, MOATD_LOG_JSON, TS, MOATD_LOG_INFO, "e",
+                                     kv, 6);
+    assert_int_equal(n, strlen(buf));
+    assert_string_equal(buf, "{\"ts\":\"2026-11-25T10:00:00.123Z\",\"level\":\"info\",\"event\":"
+                             "\"e\",\"a\":\"short\",\"truncated\":\"yes\"}");
+}
+
+static void test_long_values_are_cut_at_a_utf8_boundary(void **s)
+{
+    (void)s;
+    char big[1200];
+    /* 'x' then 2-byte characters (U+00E9) so byte 1024 falls inside one */
+    big[0] = 'x';
+    for (size_t i = 1; i + 2 < sizeof big; i += 2) {
+        big[i] = (char)0xC3;
+        big[i + 1] = (char)0xA9;
+    }
     big[sizeof big - 1] = '\0';
     const char *kv[] = {"msg", big};
-    char buf[128];
-    size_t n = moatd_log_format_line(buf, sizeof buf, MOATD_LOG_JSON, TS, MOATD_LOG_INFO, "e",
-                                     kv, 2);
-    assert_int_equal(n, strlen(buf));
-    assert_true(n < sizeof buf);
-    assert_string_equal(buf + n - 2, "\"}");
+    char buf[4096];
+    moatd_log_format_line(buf, sizeof buf, MOATD_LOG_TEXT, TS, MOATD_LOG_INFO, "e", kv, 2);
+    const char *v = strstr(buf, "msg=") + 4;
+    assert_int_equal(strlen(v), 1023 + 3); /* 1 + 511 * 2 bytes, then "..." */
+    assert_string_equal(v + 1023, "...");
+    assert_int_equal((unsigned char)v[1022], 0xA9);
 }
 
 static void test_level_names_parse_both_ways(void **s)
@@ -129,7 +158,9 @@ int main(void)
         cmocka_unit_test(test_text_line_has_time_level_event_and_fields),
         cmocka_unit_test(test_text_quotes_and_escapes_awkward_values),
         cmocka_unit_test(test_json_line_is_one_object_with_escaped_strings),
-        cmocka_unit_test(test_json_line_cut_by_the_buffer_stays_closed),
+        cmocka_unit_test(test_invalid_utf8_is_escaped_so_the_line_stays_valid),
+        cmocka_unit_test(test_json_line_too_long_drops_whole_fields_and_says_so),
+        cmocka_unit_test(test_long_values_are_cut_at_a_utf8_boundary),
         cmocka_unit_test(test_level_names_parse_both_ways),
         cmocka_unit_test(test_file_output_filters_by_level_and_writes_deny_lines),
         cmocka_unit_test(test_unwritable_log_file_is_a_clear_error),

@@ -144,6 +144,18 @@ static void test_open_puts_the_database_in_wal_mode(void **s)
     sqlite3_close(db);
 }
 
+static void test_the_chosen_synchronous_mode_is_in_effect(void **s)
+{
+    (void)s;
+    moatd_store *st = open_store();
+    assert_int_equal(moatd_store_sync_mode(st), MOATD_STORE_SYNC_NORMAL);
+    moatd_store_close(st);
+    assert_int_equal(moatd_store_open(&st, g_data, MOATD_STORE_SYNC_FULL, g_err, sizeof g_err),
+                     MOATD_STORE_OK);
+    assert_int_equal(moatd_store_sync_mode(st), MOATD_STORE_SYNC_FULL);
+    moatd_store_close(st);
+}
+
 static void test_sessions_and_subscriptions_survive_reopen(void **s)
 {
     (void)s;
@@ -450,6 +462,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_open_creates_the_data_dir_and_the_database),
         T(test_open_puts_the_database_in_wal_mode),
+        T(test_the_chosen_synchronous_mode_is_in_effect),
         T(test_sessions_and_subscriptions_survive_reopen),
         T(test_messages_keep_order_payload_and_state_across_reopen),
         T(test_ack_deletes_the_inflight_message_only),
