@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# demo.sh BUILD_DIR - a short guided run of Moat on this machine: a local mosquitto broker,
-# `moat sub` listening, `moat pub` sending, and what the device client says when things fail.
+# demo.sh BUILD_DIR - the Moat story on one machine, end to end:
+#   an (emulated) ATECC608 gets a key it never reveals, a manufacturer CA certifies it, the
+#   certificates go into the chip in Microchip's compressed form, and the device connects over
+#   mutual TLS to moatd (behaving as AWS IoT Core) with nothing but the chip. Then the failures
+#   of a real user's forum thread, each explained by Moat in words.
+# Everything listens on 127.0.0.1 only and is stopped at the end.
 set -euo pipefail
 
 BUILD=$(cd "${1:-build}" && pwd)
 MOAT="$BUILD/moat"
-[ -x "$MOAT" ] || { echo "demo: $MOAT not found; build first (make build)" >&2; exit 1; }
-command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || {
-    echo "demo: mosquitto is not installed; run scripts/deps.sh" >&2; exit 1; }
+MOATD="$BUILD/moatd"
+for b in "$MOAT" "$MOATD"; do
+    [ -x "$b" ] || { echo "demo: $b not found; build first (make build)" >&2; exit 1; }
+done
 
 DIR=$(mktemp -d /tmp/moat-demo.XXXXXX)
 PIDS=()
@@ -17,46 +22,86 @@ cleanup() {
     rm -rf "$DIR"
 }
 trap cleanup EXIT
+cd "$DIR"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { local cmd=("$@"); printf '$ moat %s\n' "${*:2}"; "${cmd[@]}"; }
+show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+show_fail() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@" || true; }
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 wait_port() {
-    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-    echo "demo: nothing listens on port $1" >&2; return 1
+    for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+    echo "demo: nothing listens on port $1" >&2
+    return 1
 }
+CHIP="emu:$DIR/chip.img"
 
-say "1. A local MQTT broker (Debian mosquitto) on 127.0.0.1"
+say "1. The chip: an ATECC608 (emulated, byte-exact) gets a P-256 key in slot 0"
+echo "The private key is generated inside the chip; only the public key ever comes out."
+show "$MOAT" se provision --se "$CHIP"
+show "$MOAT" se info --se "$CHIP"
+
+say "2. The manufacturer's CA: a root and a signer (intermediate), ECDSA P-256"
+show "$MOAT" ca init --out ca --org "Demo Devices"
+
+say "3. A device certificate for the key inside the chip (CN = sn + the chip's serial)"
+show "$MOAT" cert issue --ca ca --se "$CHIP" --out device.crt
+show openssl verify -CAfile ca/root.crt -untrusted ca/signer.crt device.crt
+
+say "4. Into the chip, compressed to 72 bytes each (Microchip's format), and back"
+show "$MOAT" cert store --se "$CHIP" --device device.crt --signer ca/signer.crt
+show "$MOAT" cert read --se "$CHIP" --out from-chip
+show cmp device.crt from-chip/device.crt
+echo "identical: the chip's compressed copy rebuilds the exact certificate"
+
+say "5. The forum thread's 'openssl verify' errors, explained"
+show_fail openssl verify -CAfile ca/root.crt device.crt
+show_fail "$MOAT" doctor chain device.crt --root ca/root.crt
+show_fail openssl verify -CAfile ca/signer.crt device.crt
+show_fail "$MOAT" doctor chain device.crt --root ca/signer.crt
+show "$MOAT" doctor chain device.crt --signer ca/signer.crt --root ca/root.crt --se "$CHIP"
+
+say "6. The cloud: moatd with the AWS IoT profile and a mutual-TLS listener"
+# The broker's own identity comes from a separate CA, as AWS's comes from Amazon's roots.
+openssl ecparam -name prime256v1 -genkey -noout -out broker-root.key
+openssl req -x509 -new -key broker-root.key -subj "/O=Demo Cloud/CN=Demo Cloud Root CA" \
+    -days 365 -out broker-root.crt -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out broker.key
+openssl req -new -key broker.key -subj "/CN=localhost" -out broker.csr 2>/dev/null
+printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' > broker.ext
+openssl x509 -req -in broker.csr -CA broker-root.crt -CAkey broker-root.key -CAcreateserial \
+    -days 365 -extfile broker.ext -out broker.crt 2>/dev/null
 PORT=$(free_port)
-printf 'listener %s 127.0.0.1\nallow_anonymous true\nuser root\nlog_dest file %s/mosquitto.log\nlog_type all\n' \
-    "$PORT" "$DIR" > "$DIR/mosquitto.conf"
-/usr/sbin/mosquitto -c "$DIR/mosquitto.conf" 2>/dev/null &
+echo "$ moatd --profile aws --tls-listen 127.0.0.1:$PORT --cert broker.crt --key broker.key --cafile ca/root.crt"
+"$MOATD" --profile aws --tls-listen "127.0.0.1:$PORT" --cert broker.crt --key broker.key \
+    --cafile ca/root.crt --data-dir "$DIR/moatd" --log-file "$DIR/moatd.log" &
 PIDS+=($!)
 wait_port "$PORT"
-echo "mosquitto listens on 127.0.0.1:$PORT"
+echo "moatd listens on 127.0.0.1:$PORT (TLS, client certificates required)"
 
-say "2. moat sub: the embedded MQTT client (no malloc in its core) subscribes at QoS 1"
-printf '$ moat sub -p %s -t demo/# -q 1 -v -C 1 -i demo-sub\n' "$PORT"
-"$MOAT" sub -p "$PORT" -t 'demo/#' -q 1 -v -C 1 -i demo-sub > "$DIR/received.txt" &
+say "7. The device connects with nothing but the chip: key in slot 0, chain from slots 8-13"
+# The backend application subscribes with its own certificate from the same CA.
+openssl ecparam -name prime256v1 -genkey -noout -out app.key
+"$MOAT" cert issue --ca ca --pubkey app.key --cn backend-app --out app.crt >/dev/null
+cat app.crt ca/signer.crt > app-chain.crt   # the broker trusts the root: send the signer too
+"$MOAT" sub -h localhost -p "$PORT" --cafile broker-root.crt --cert app-chain.crt --key app.key \
+    -i backend-app -t 'devices/+/telemetry' -q 1 -v -C 1 -W 15 > received.txt &
 SUB=$!
 PIDS+=($SUB)
-for _ in $(seq 100); do grep -q "SUBSCRIBE from demo-sub" "$DIR/mosquitto.log" 2>/dev/null && break; sleep 0.05; done
-
-say "3. moat pub sends a QoS 1 message"
-run "$MOAT" pub -p "$PORT" -t demo/hello -m "hello from moat" -q 1
+sleep 1
+show "$MOAT" pub -h localhost -p "$PORT" --cafile broker-root.crt --se "$CHIP" -d \
+    -i demo-device -t devices/demo-device/telemetry -q 1 -m '{"temperature": 21.5}'
 wait "$SUB" || true
-echo "moat sub received:"
-sed 's/^/    /' "$DIR/received.txt"
+echo "the backend received: $(cat received.txt)"
 
-say "4. What the broker saw (its log)"
-grep -E "New client|CONNACK|SUBSCRIBE|SUBACK|PUBLISH|PUBACK|DISCONNECT" "$DIR/mosquitto.log" |
-    sed 's/^[0-9]*: /    /' | head -16
+say "8. The -0x2700 of the forum: the device trusts its own CA instead of the broker's"
+show_fail "$MOAT" pub -h localhost -p "$PORT" --cafile ca/root.crt --se "$CHIP" -t x -m y
 
-say "5. When there is no broker, the error says what to do"
-CLOSED=$(free_port)
-run "$MOAT" pub -p "$CLOSED" -t demo/hello -m x || true
+say "9. moat doctor endpoint: every step a device takes, checked"
+show "$MOAT" doctor endpoint "localhost:$PORT" --cafile broker-root.crt --se "$CHIP" -i demo-device
 
 say "Done"
-echo "The device client spoke MQTT 3.1.1 to an unmodified mosquitto; everything was stopped."
+echo "Everything above ran on 127.0.0.1 with real peers (openssl, moatd) and an emulated chip."
+echo "Read docs/troubleshooting.md for every failure a device meets and what Moat says."
