@@ -102,6 +102,8 @@ static void buf_put(buf *b, const void *p, size_t n)
 
 static void buf_drop(buf *b, size_t n)
 {
+    if (n == 0)
+        return;
     memmove(b->p, b->p + n, b->len - n);
     b->len -= n;
 }

@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define HEADER_LEN 8u
 #define OUT_CAP 8192u
+#define TX_LEN 256u
 /* Waits that return nothing: each one passes a whole timeout on the clock, so the client's
  * own timeouts end every call after a handful of them. Far more means a loop that spins. */
 #define MAX_EMPTY_RECVS 4000u
@@ -54,7 +55,7 @@ typedef struct {
     uint32_t step_ms;  /* clock advance per received chunk */
     size_t send_chunk; /* 0 = all */
     bool send_faults;
-    bool stall; /* the faulty send takes nothing for its whole wait instead of failing */
+    bool stall;  /* the faulty send takes nothing for its whole wait instead of failing */
     bool broken; /* a send failed: like a real socket, this connection stays dead */
     size_t sends, empty_recvs, data_recvs;
     uint8_t out[OUT_CAP]; /* bytes the client sent since its last connect(), reassembled */
@@ -62,7 +63,6 @@ typedef struct {
     bool out_saw_connect;
 } fz_net;
 
-static fz_net *g_net;
 static uint32_t g_now;
 static moat_mqtt_client *g_client;
 static bool g_echo;
@@ -250,7 +250,7 @@ static void publish_some(moat_mqtt_client *c)
 }
 
 /* One connection: connect, subscribe, publish, loop, flush, unsubscribe, disconnect. */
-static bool one_connection(moat_mqtt_client *c, fz_net *n, bool clean, uint16_t keep_alive_s)
+static void one_connection(moat_mqtt_client *c, fz_net *n, bool clean, uint16_t keep_alive_s)
 {
     moat_mqtt_connect info = {.client_id = {(const uint8_t *)"fuzz-dev", 8},
                               .keep_alive_s = keep_alive_s,
@@ -263,7 +263,7 @@ static bool one_connection(moat_mqtt_client *c, fz_net *n, bool clean, uint16_t 
     check_state(c, st);
     CHECK(st != MOAT_MQTT_CLIENT_OK || c->connected);
     if (st != MOAT_MQTT_CLIENT_OK)
-        return false;
+        return;
     uint8_t codes[2] = {0xEE, 0xEE};
     st = moat_mqtt_client_subscribe(c, k_filters, 2, codes, 3000);
     check_state(c, st);
@@ -279,7 +279,6 @@ static bool one_connection(moat_mqtt_client *c, fz_net *n, bool clean, uint16_t 
         check_state(c, moat_mqtt_client_process_loop(c, 500));
     if (c->connected)
         check_state(c, moat_mqtt_client_disconnect(c));
-    return true;
 }
 
 static void setup_net(fz_net *n, const uint8_t *h)
@@ -315,7 +314,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *in = malloc(in_len ? in_len : 1);
     size_t rx_len = rx_sizes[h[1] & 3], store_len = store_sizes[(h[1] >> 2) & 3];
     size_t out_count = counts[(h[1] >> 4) & 3], inc_count = counts[h[1] >> 6];
-    uint8_t *rx = malloc(rx_len), *tx = malloc(256), *store = malloc(store_len ? store_len : 1);
+    uint8_t *rx = malloc(rx_len), *tx = malloc(TX_LEN), *store = malloc(store_len ? store_len : 1);
     moat_mqtt_client_outgoing *outgoing = calloc(out_count ? out_count : 1, sizeof *outgoing);
     uint16_t *incoming = calloc(inc_count ? inc_count : 1, sizeof *incoming);
     moat_mqtt_client *c = malloc(sizeof *c);
@@ -324,7 +323,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     n->in = in;
     n->in_len = in_len;
     setup_net(n, h);
-    g_net = n;
     g_now = clock_starts[h[0] >> 6];
     g_client = c;
     g_echo = (h[0] & 0x20) != 0;
@@ -332,8 +330,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_rx_hi = rx + rx_len;
 
     moat_transport t = {n, fz_send, fz_recv};
-    moat_mqtt_client_buffers b = {rx,       rx_len,    tx,       256,      store_len ? store : NULL,
-                                  store_len, outgoing, out_count, incoming, inc_count};
+    moat_mqtt_client_buffers b = {
+        rx,        rx_len,   tx,        TX_LEN,   store_len ? store : NULL,
+        store_len, outgoing, out_count, incoming, inc_count};
     CHECK(moat_mqtt_client_init(c, &t, fz_now, &b, on_publish, NULL) == MOAT_MQTT_CLIENT_OK);
     if (h[7] & 0x01)
         moat_mqtt_client_set_trace(c, on_trace, NULL);

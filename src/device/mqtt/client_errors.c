@@ -53,7 +53,8 @@ static const status_text texts[MOAT_MQTT_CLIENT_STATUS_COUNT_] = {
         "the broker closed the connection before CONNACK: on AWS IoT this means the "
         "certificate is not registered/active or the policy does not allow iot:Connect for "
         "this client ID; register and activate the certificate, attach a policy allowing "
-        "iot:Connect on client/<your client id>"),
+        "iot:Connect on client/<your client id> (elsewhere: a broker that refuses the client, "
+        "or a TLS port reached without TLS: 8883 needs --cafile/--cert)"),
     [MOAT_MQTT_CLIENT_ERR_CONNACK_TIMEOUT] = S("no CONNACK in time",
         "no CONNACK within the connect timeout: the peer is not an MQTT broker, or it is "
         "overloaded; check host and port (8883 for MQTT over TLS, 1883 plain)"),

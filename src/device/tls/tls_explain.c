@@ -194,6 +194,18 @@ moat_tls_status moat_tls_diagnose(moat_tls *t, int rc)
                              t->first_byte, (unsigned)-rc, raw);
         return MOAT_TLS_ERR_NOT_TLS;
     }
+    /* Nothing came back at all: a plain MQTT broker drops a ClientHello (0x16 parses as a
+     * malformed CONNECT) exactly like this. */
+    if (t->info.bytes_received == 0 && (t->lower_closed || t->lower_failed)) {
+        moat_tls_explain_set(t, "TLS handshake failed: the server closed the connection right "
+                             "after our ClientHello without answering [mbedTLS -0x%04x].\n  "
+                             "Cause: most often a plain MQTT port (1883) reached with TLS "
+                             "options; otherwise a TLS server that refuses the SNI or ALPN "
+                             "offered. Fix: use the TLS port (8883), or drop the TLS options "
+                             "for a plain port.",
+                             (unsigned)-rc);
+        return MOAT_TLS_ERR_CLOSED;
+    }
     if (t->lower_closed || rc == MBEDTLS_ERR_SSL_CONN_EOF) {
         moat_tls_explain_set(t, "TLS handshake failed: the broker closed the connection without "
                              "an alert after %u bytes.\n  Cause: brokers do this when they "

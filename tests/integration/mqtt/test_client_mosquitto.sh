@@ -163,9 +163,9 @@ err=$("$MOAT" pub -p "$port" -i thing-1 -t x -m y 2>&1) || rc=$?
 t_expect_contains "message" "the broker closed the connection before CONNACK: on AWS IoT this means the certificate is not registered/active or the policy does not allow iot:Connect for this client ID" "$err"
 t_expect_eq "exit status" 1 "$rc"
 
-t_case "TLS options are refused with a clear message until the TLS transport lands"
+t_case "TLS towards a plain MQTT port is explained as a port mix-up"
 rc=0
-err=$("$MOAT" pub -p "$MQ_PORT" --cafile /nonexistent -t x -m y 2>&1) || rc=$?
-t_expect_contains "message" "TLS options need the TLS transport" "$err"
+err=$("$MOAT" pub -h localhost -p "$MQ_PORT" --cafile /etc/ssl/certs/ca-certificates.crt -t x -m y 2>&1) || rc=$?
+t_expect_contains "message" "plain MQTT port" "$err"
 
 t_done
