@@ -5,6 +5,20 @@
 #ifndef MOAT_CLI_H
 #define MOAT_CLI_H
 
+#include <stddef.h>
+
+/* A command or subcommand: its name, its function, one line for the usage text. */
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+/* Runs the entry of `table` named by argv[1] with the arguments after it; prints the usage
+ * (named `usage_line`) for --help/-h or no argument, and a clear error for an unknown name. */
+int cli_dispatch(const char *prog, const char *usage_line, const cli_command *table, size_t n,
+                 int argc, char **argv);
+
 int moat_cli_pub(int argc, char **argv);    /* pub.c: publish messages (mosquitto_pub-like) */
 int moat_cli_sub(int argc, char **argv);    /* sub.c: subscribe and print (mosquitto_sub-like) */
 int moat_cli_se(int argc, char **argv);     /* se.c: secure element (ATECC608) commands */
