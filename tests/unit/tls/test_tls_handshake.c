@@ -15,6 +15,8 @@
 
 static char dir[64];
 static char path_buf[8][256];
+static unsigned short shared_port; /* an s_server demanding device-ca client certificates */
+static pid_t shared_srv;
 
 /* dir/name in one of a few rotating buffers. */
 static const char *at(const char *name)
@@ -53,6 +55,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
+    peer_stop(shared_srv);
     peer_sh("rm -rf %s", dir);
     return 0;
 }
@@ -67,6 +70,13 @@ static pid_t start_server(unsigned short port, const char *extra)
                            extra ? extra : "");
     assert_int_equal(peer_wait_port(port), 0);
     return pid;
+}
+
+static int start_shared_server(void)
+{
+    shared_port = peer_free_port();
+    shared_srv = start_server(shared_port, NULL);
+    return 0;
 }
 
 typedef struct {
@@ -98,6 +108,18 @@ static void connect_with(session *s, unsigned short port, const char *ca, const 
     s->st = moat_tls_connect(&s->tls, &s->lower, &cfg);
 }
 
+/* A handshake with the shared server; the device key is the PEM file DIR/key_pem (NULL: no
+ * client certificate at all). */
+static void handshake(session *s, const char *ca, const char *cert, const char *key_pem,
+                      const char *server_name)
+{
+    char loc[300];
+    if (key_pem)
+        snprintf(loc, sizeof loc, "file:%s", at(key_pem));
+    connect_with(s, shared_port, at(ca), cert ? at(cert) : NULL, key_pem ? loc : NULL,
+                 server_name);
+}
+
 static void close_session(session *s)
 {
     moat_tls_free(s->tls);
@@ -124,12 +146,8 @@ static void assert_echo_reversed(session *s)
 static void test_mutual_tls_with_file_key_succeeds_and_carries_data(void **state)
 {
     (void)state;
-    unsigned short port = peer_free_port();
-    pid_t srv = start_server(port, NULL);
     session s;
-    char loc[300];
-    snprintf(loc, sizeof loc, "file:%s", at("device.key"));
-    connect_with(&s, port, at("server-ca.crt"), at("device.crt"), loc, NULL);
+    handshake(&s, "server-ca.crt", "device.crt", "device.key", NULL);
     assert_int_equal(s.st, MOAT_TLS_OK);
     const moat_tls_info *info = moat_tls_get_info(s.tls);
     assert_string_equal(info->version, "TLSv1.2");
@@ -138,16 +156,13 @@ static void test_mutual_tls_with_file_key_succeeds_and_carries_data(void **state
     assert_int_equal(info->verify_flags, 0);
     assert_echo_reversed(&s);
     close_session(&s);
-    peer_stop(srv);
 }
 
 static void test_mutual_tls_with_pkcs11_key_signs_in_the_token(void **state)
 {
     (void)state;
-    unsigned short port = peer_free_port();
-    pid_t srv = start_server(port, NULL);
     session s;
-    connect_with(&s, port, at("server-ca.crt"), at("hsm.crt"),
+    connect_with(&s, shared_port, at("server-ca.crt"), at("hsm.crt"),
                  "pkcs11:/usr/lib/softhsm/libsofthsm2.so?token=moat&object=devkey&pin=1234",
                  NULL);
     assert_int_equal(s.st, MOAT_TLS_OK);
@@ -155,18 +170,13 @@ static void test_mutual_tls_with_pkcs11_key_signs_in_the_token(void **state)
     assert_int_equal(moat_tls_get_info(s.tls)->se_ops.sign, 1);
     assert_echo_reversed(&s);
     close_session(&s);
-    peer_stop(srv);
 }
 
 static void test_own_ca_as_server_root_is_explained_as_untrusted(void **state)
 {
     (void)state;
-    unsigned short port = peer_free_port();
-    pid_t srv = start_server(port, NULL);
     session s;
-    char loc[300];
-    snprintf(loc, sizeof loc, "file:%s", at("device.key"));
-    connect_with(&s, port, at("device-ca.crt"), at("device.crt"), loc, NULL);
+    handshake(&s, "device-ca.crt", "device.crt", "device.key", NULL);
     assert_int_equal(s.st, MOAT_TLS_ERR_SERVER_UNTRUSTED);
     const char *why = moat_tls_explain(s.tls);
     assert_non_null(strstr(why, "not trusted"));
@@ -174,83 +184,59 @@ static void test_own_ca_as_server_root_is_explained_as_untrusted(void **state)
     assert_non_null(strstr(why, "Moat Test Broker Root")); /* the root the broker needs */
     assert_non_null(strstr(why, "YOUR device certificate"));
     close_session(&s);
-    peer_stop(srv);
 }
 
 static void test_server_name_not_in_certificate_is_a_hostname_mismatch(void **state)
 {
     (void)state;
-    unsigned short port = peer_free_port();
-    pid_t srv = start_server(port, NULL);
     session s;
-    char loc[300];
-    snprintf(loc, sizeof loc, "file:%s", at("device.key"));
-    connect_with(&s, port, at("server-ca.crt"), at("device.crt"), loc, "broker.example.com");
+    handshake(&s, "server-ca.crt", "device.crt", "device.key", "broker.example.com");
     assert_int_equal(s.st, MOAT_TLS_ERR_HOSTNAME);
     assert_non_null(strstr(moat_tls_explain(s.tls), "not for the name"));
     close_session(&s);
-    peer_stop(srv);
 }
 
 static void test_certificate_for_another_key_is_caught_before_connecting(void **state)
 {
     (void)state;
-    unsigned short port = peer_free_port();
-    pid_t srv = start_server(port, NULL);
     session s;
-    char loc[300];
-    snprintf(loc, sizeof loc, "file:%s", at("device.key"));
-    connect_with(&s, port, at("server-ca.crt"), at("other.crt"), loc, NULL);
+    handshake(&s, "server-ca.crt", "other.crt", "device.key", NULL);
     assert_int_equal(s.st, MOAT_TLS_ERR_KEY_MISMATCH);
     assert_int_equal(moat_tls_get_info(s.tls)->bytes_sent, 0); /* nothing went on the wire */
     assert_non_null(strstr(moat_tls_explain(s.tls), "another key"));
     close_session(&s);
-    peer_stop(srv);
 }
 
 static void test_certificate_from_unknown_ca_is_rejected_by_the_broker(void **state)
 {
     (void)state;
-    unsigned short port = peer_free_port();
-    pid_t srv = start_server(port, NULL);
     session s;
-    char loc[300];
-    snprintf(loc, sizeof loc, "file:%s", at("rogue.key"));
-    connect_with(&s, port, at("server-ca.crt"), at("rogue.crt"), loc, NULL);
+    handshake(&s, "server-ca.crt", "rogue.crt", "rogue.key", NULL);
     assert_int_equal(s.st, MOAT_TLS_ERR_CLIENT_CERT_REJECTED);
     assert_int_equal(moat_tls_get_info(s.tls)->alert, 48);
     assert_non_null(strstr(moat_tls_explain(s.tls), "unknown_ca"));
     close_session(&s);
-    peer_stop(srv);
 }
 
 static void test_expired_client_certificate_is_rejected_with_its_alert(void **state)
 {
     (void)state;
-    unsigned short port = peer_free_port();
-    pid_t srv = start_server(port, NULL);
     session s;
-    char loc[300];
-    snprintf(loc, sizeof loc, "file:%s", at("expired.key"));
-    connect_with(&s, port, at("server-ca.crt"), at("expired.crt"), loc, NULL);
+    handshake(&s, "server-ca.crt", "expired.crt", "expired.key", NULL);
     assert_int_equal(s.st, MOAT_TLS_ERR_CLIENT_CERT_REJECTED);
     assert_int_equal(moat_tls_get_info(s.tls)->alert, 45);
     assert_non_null(strstr(moat_tls_explain(s.tls), "expired"));
     close_session(&s);
-    peer_stop(srv);
 }
 
 static void test_missing_client_certificate_is_explained(void **state)
 {
     (void)state;
-    unsigned short port = peer_free_port();
-    pid_t srv = start_server(port, NULL);
     session s;
-    connect_with(&s, port, at("server-ca.crt"), NULL, NULL, NULL);
+    handshake(&s, "server-ca.crt", NULL, NULL, NULL);
     assert_int_equal(s.st, MOAT_TLS_ERR_CLIENT_CERT_REJECTED);
     assert_non_null(strstr(moat_tls_explain(s.tls), "requires a client certificate"));
     close_session(&s);
-    peer_stop(srv);
 }
 
 static void test_plain_mqtt_port_is_reported_as_not_tls(void **state)
@@ -351,6 +337,11 @@ static void test_sni_is_always_sent_with_the_configured_name(void **state)
     peer_stop(srv);
 }
 
+static int group_setup_all(void **state)
+{
+    return group_setup(state) != 0 ? -1 : start_shared_server();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,5 +358,5 @@ int main(void)
         cmocka_unit_test(test_alpn_offered_is_the_one_the_server_selects),
         cmocka_unit_test(test_sni_is_always_sent_with_the_configured_name),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup_all, group_teardown);
 }
