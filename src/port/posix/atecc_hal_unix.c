@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@ typedef struct {
 } unix_ctx;
 
 enum { KIND_WRITE = 'W', KIND_READ = 'R', KIND_WAKE = 'K' };
+
+#define MOAT_ATECC_UNIX_TIMEOUT_S 5
 
 static int send_all(int fd, const uint8_t *p, size_t n)
 {
@@ -49,8 +52,13 @@ static int recv_all(int fd, uint8_t *p, size_t n)
 
 static moat_atecc_hal_result lost(unix_ctx *c, const char *what)
 {
-    snprintf(c->err, sizeof c->err, "emulator socket %s: %s %s (is moat-se still running?)",
-             c->path, what, errno ? strerror(errno) : "connection closed");
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        snprintf(c->err, sizeof c->err, "emulator socket %s: no answer within %d s (moat-se "
+                 "serves one host at a time: is another program connected to it?)",
+                 c->path, MOAT_ATECC_UNIX_TIMEOUT_S);
+    else
+        snprintf(c->err, sizeof c->err, "emulator socket %s: %s %s (is moat-se still running?)",
+                 c->path, what, errno ? strerror(errno) : "connection closed");
     return MOAT_ATECC_HAL_ERROR;
 }
 
@@ -141,6 +149,11 @@ int moat_atecc_hal_unix_open(const char *socket_path, moat_atecc_hal *hal, char 
             close(fd);
         return -1;
     }
+    /* An emulator that stops answering (stopped, or busy with another host: it serves one
+     * at a time) must give an error, never hang the driver. */
+    struct timeval tv = {.tv_sec = MOAT_ATECC_UNIX_TIMEOUT_S};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     unix_ctx *c = calloc(1, sizeof *c);
     if (!c) {
         close(fd);
