@@ -209,6 +209,11 @@ typedef struct {
 moat_cert_status moat_cert_compress(const moat_cert_def *def, const uint8_t *der, size_t der_len,
                                     const moat_cert_extra *extra,
                                     uint8_t comp[MOAT_CERT_COMP_SIZE]);
+/* Encodes R||S as the signatureValue BIT STRING (03 len 00 30 len 02 .. 02 ..), minimal
+ * INTEGERs; returns the size (at most MOAT_CERT_SIG_DER_MAX). */
+size_t moat_cert_sig_to_der(const uint8_t sig[MOAT_CERT_SIG_SIZE],
+                            uint8_t out[MOAT_CERT_SIG_DER_MAX]);
+
 /* Largest certificate a rebuild from `def` can produce. */
 size_t moat_cert_rebuild_max(const moat_cert_def *def);
 /* Rebuilds the exact DER from the definition's template, 72 compressed bytes and the subject

@@ -138,23 +138,39 @@ void moatd_config_defaults(moatd_config *c, moatd_profile profile)
 
 /* --- value parsers --- */
 
-bool moatd_config_parse_size(const char *s, size_t *out)
+/* Reads DIGITS and an optional unit: one letter of `units`, whose multiplier is the same
+ * entry of `muls` (1 without a unit). *rest points after them. False when s does not start
+ * with a digit, the number overflows, or the letter after it is not a unit. */
+static bool parse_scaled(const char *s, const char *units, const unsigned long long *muls,
+                         unsigned long long *v, unsigned long long *mul, const char **rest)
 {
     char *end;
     if (!s || *s < '0' || *s > '9')
         return false;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
+    *v = strtoull(s, &end, 10);
     if (errno)
         return false;
-    unsigned long long mul = 1;
-    switch (*end) {
-    case '\0': break;
-    case 'k': case 'K': mul = 1024ULL; end++; break;
-    case 'm': case 'M': mul = 1024ULL * 1024; end++; break;
-    case 'g': case 'G': mul = 1024ULL * 1024 * 1024; end++; break;
-    default: return false;
+    *mul = 1;
+    if (*end) {
+        const char *u = strchr(units, *end);
+        if (!u)
+            return false;
+        *mul = muls[u - units];
+        end++;
     }
+    *rest = end;
+    return true;
+}
+
+bool moatd_config_parse_size(const char *s, size_t *out)
+{
+    static const unsigned long long muls[] = {1024ULL, 1024ULL, 1024ULL * 1024, 1024ULL * 1024,
+                                              1024ULL * 1024 * 1024, 1024ULL * 1024 * 1024};
+    unsigned long long v = 0, mul = 1;
+    const char *end = NULL;
+    if (!parse_scaled(s, "kKmMgG", muls, &v, &mul, &end))
+        return false;
     if ((*end == 'b' || *end == 'B') && mul > 1)
         end++;
     if (*end || v > (unsigned long long)SIZE_MAX / mul)
@@ -165,22 +181,11 @@ bool moatd_config_parse_size(const char *s, size_t *out)
 
 bool moatd_config_parse_seconds(const char *s, uint32_t *out)
 {
-    char *end;
-    if (!s || *s < '0' || *s > '9')
+    static const unsigned long long muls[] = {1, 60, 3600, 86400};
+    unsigned long long v = 0, mul = 1;
+    const char *end = NULL;
+    if (!parse_scaled(s, "smhd", muls, &v, &mul, &end))
         return false;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno)
-        return false;
-    unsigned long long mul = 1;
-    switch (*end) {
-    case '\0': break;
-    case 's': mul = 1; end++; break;
-    case 'm': mul = 60; end++; break;
-    case 'h': mul = 3600; end++; break;
-    case 'd': mul = 86400; end++; break;
-    default: return false;
-    }
     if (*end || v > UINT32_MAX / mul)
         return false;
     *out = (uint32_t)(v * mul);

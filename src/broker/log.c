@@ -51,6 +51,20 @@ static int open_path(const char *path, char *err, size_t errlen)
     return fd;
 }
 
+/* Swaps in a destination (closing a previous log file) and the format and level, under the
+ * lock. `path` is the file to reopen on SIGHUP, "" for stderr. */
+static void install(int fd, moatd_log_format fmt, moatd_log_level level, const char *path)
+{
+    pthread_mutex_lock(&g_lock);
+    if (g_fd != STDERR_FILENO)
+        close(g_fd);
+    g_fd = fd;
+    g_fmt = fmt;
+    g_level = level;
+    snprintf(g_path, sizeof g_path, "%s", path);
+    pthread_mutex_unlock(&g_lock);
+}
+
 int moatd_log_open(moatd_log_format fmt, moatd_log_level level, const char *path, char *err,
                    size_t errlen)
 {
@@ -63,17 +77,7 @@ int moatd_log_open(moatd_log_format fmt, moatd_log_level level, const char *path
     }
     if (to_file && (fd = open_path(path, err, errlen)) < 0)
         return -1;
-    pthread_mutex_lock(&g_lock);
-    if (g_fd != STDERR_FILENO)
-        close(g_fd);
-    g_fd = fd;
-    g_fmt = fmt;
-    g_level = level;
-    if (to_file)
-        snprintf(g_path, sizeof g_path, "%s", path);
-    else
-        g_path[0] = '\0';
-    pthread_mutex_unlock(&g_lock);
+    install(fd, fmt, level, to_file ? path : "");
     return 0;
 }
 
@@ -92,14 +96,7 @@ void moatd_log_reopen(void)
 
 void moatd_log_close(void)
 {
-    pthread_mutex_lock(&g_lock);
-    if (g_fd != STDERR_FILENO)
-        close(g_fd);
-    g_fd = STDERR_FILENO;
-    g_fmt = MOATD_LOG_TEXT;
-    g_level = MOATD_LOG_INFO;
-    g_path[0] = '\0';
-    pthread_mutex_unlock(&g_lock);
+    install(STDERR_FILENO, MOATD_LOG_TEXT, MOATD_LOG_INFO, "");
 }
 
 bool moatd_log_enabled(moatd_log_level level)

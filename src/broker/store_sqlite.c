@@ -101,14 +101,23 @@ const char *moatd_store_strerror(moatd_store_status s)
     return "unknown store status";
 }
 
-moatd_store_sync moatd_store_sync_mode(moatd_store *st)
+/* Runs a one-off query whose answer is one integer; false (and *out untouched) when it
+ * cannot be prepared or returns no row. */
+static bool query_int(sqlite3 *db, const char *sql, int64_t *out)
 {
     sqlite3_stmt *q = NULL;
-    int v = 1;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA synchronous", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int(q, 0);
+    bool ok = sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+              sqlite3_step(q) == SQLITE_ROW;
+    if (ok)
+        *out = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
+    return ok;
+}
+
+moatd_store_sync moatd_store_sync_mode(moatd_store *st)
+{
+    int64_t v = 1;
+    query_int(st->db, "PRAGMA synchronous", &v);
     /* SQLite's values: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA */
     return v >= 2 ? MOATD_STORE_SYNC_FULL : MOATD_STORE_SYNC_NORMAL;
 }
@@ -159,16 +168,22 @@ static int mkdir_p(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+static const char SCHEMA_VERSION_SQL[] = "SELECT value FROM meta WHERE key = 'schema_version'";
+
 static int read_schema_version(sqlite3 *db)
 {
-    sqlite3_stmt *s = NULL;
-    int v = 0;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        v = atoi((const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    return v;
+    int64_t v = 0;
+    query_int(db, SCHEMA_VERSION_SQL, &v);
+    return (int)v;
+}
+
+/* The refusal for a database written by a newer moatd, shared by open and probe. */
+static void schema_newer_msg(char *err, size_t errlen, const char *path, int version)
+{
+    snprintf(err, errlen,
+             "'%s' has schema version %d but this moatd knows version %d: run a newer "
+             "moatd or use another --data-dir",
+             path, version, STORE_SCHEMA_VERSION);
 }
 
 /* Creates the tables (or checks them) inside one exclusive transaction: this also takes the
@@ -191,10 +206,7 @@ static moatd_store_status setup_schema(moatd_store *st, const char *path)
     }
     int v = read_schema_version(st->db);
     if (v > STORE_SCHEMA_VERSION) {
-        snprintf(st->errmsg, sizeof st->errmsg,
-                 "'%s' has schema version %d but this moatd knows version %d: run a newer "
-                 "moatd or use another --data-dir",
-                 path, v, STORE_SCHEMA_VERSION);
+        schema_newer_msg(st->errmsg, sizeof st->errmsg, path, v);
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return MOATD_STORE_ERR_SCHEMA_NEWER;
     }
@@ -339,6 +351,31 @@ static moatd_store_status ensure_tx(moatd_store *st)
     return st->in_tx ? MOATD_STORE_OK : moatd_store_begin(st);
 }
 
+/* Joins the open transaction and hands back write statement q, reset and unbound; NULL
+ * (with *r saying why) when no transaction can be opened. */
+static sqlite3_stmt *write_stmt(moatd_store *st, int q, moatd_store_status *r)
+{
+    *r = ensure_tx(st);
+    return *r == MOATD_STORE_OK ? stmt(st, q) : NULL;
+}
+
+/* The shape of most writes: statement q keyed by ?1 = key (a client id or topic), with
+ * ?2 = n when has_n. */
+static moatd_store_status write_key(moatd_store *st, int q, const char *key, bool has_n,
+                                    int64_t n, const char *what)
+{
+    if (!key)
+        return MOATD_STORE_ERR_ARGUMENT;
+    moatd_store_status r;
+    sqlite3_stmt *s = write_stmt(st, q, &r);
+    if (!s)
+        return r;
+    bind_text(s, 1, key);
+    if (has_n)
+        sqlite3_bind_int64(s, 2, n);
+    return run(st, s, what);
+}
+
 moatd_store_status moatd_store_begin(moatd_store *st)
 {
     if (!st)
@@ -384,29 +421,16 @@ bool moatd_store_pending(const moatd_store *st)
 moatd_store_status moatd_store_session_put(moatd_store *st, const char *client_id,
                                            int64_t last_seen)
 {
-    if (!client_id)
-        return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
-        return r;
-    sqlite3_stmt *s = stmt(st, Q_SESSION_PUT);
-    bind_text(s, 1, client_id);
-    sqlite3_bind_int64(s, 2, last_seen);
-    return run(st, s, "cannot store a session");
+    return write_key(st, Q_SESSION_PUT, client_id, true, last_seen, "cannot store a session");
 }
 
 moatd_store_status moatd_store_session_delete(moatd_store *st, const char *client_id)
 {
     static const int qs[] = {Q_SESSION_DEL, Q_SESSION_DEL_SUBS, Q_SESSION_DEL_MSGS,
                              Q_SESSION_DEL_QOS2};
-    if (!client_id)
-        return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r = ensure_tx(st);
-    for (size_t i = 0; r == MOATD_STORE_OK && i < sizeof qs / sizeof qs[0]; i++) {
-        sqlite3_stmt *s = stmt(st, qs[i]);
-        bind_text(s, 1, client_id);
-        r = run(st, s, "cannot delete a session");
-    }
+    moatd_store_status r = MOATD_STORE_OK;
+    for (size_t i = 0; r == MOATD_STORE_OK && i < sizeof qs / sizeof qs[0]; i++)
+        r = write_key(st, qs[i], client_id, false, 0, "cannot delete a session");
     return r;
 }
 
@@ -417,10 +441,10 @@ moatd_store_status moatd_store_sub_put(moatd_store *st, const char *client_id,
 {
     if (!client_id || !filter || qos > 2)
         return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
+    moatd_store_status r;
+    sqlite3_stmt *s = write_stmt(st, Q_SUB_PUT, &r);
+    if (!s)
         return r;
-    sqlite3_stmt *s = stmt(st, Q_SUB_PUT);
     bind_text(s, 1, client_id);
     bind_text(s, 2, filter);
     sqlite3_bind_int(s, 3, qos);
@@ -432,10 +456,10 @@ moatd_store_status moatd_store_sub_delete(moatd_store *st, const char *client_id
 {
     if (!client_id || !filter)
         return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
+    moatd_store_status r;
+    sqlite3_stmt *s = write_stmt(st, Q_SUB_DEL, &r);
+    if (!s)
         return r;
-    sqlite3_stmt *s = stmt(st, Q_SUB_DEL);
     bind_text(s, 1, client_id);
     bind_text(s, 2, filter);
     return run(st, s, "cannot delete a subscription");
@@ -449,10 +473,10 @@ moatd_store_status moatd_store_msg_add(moatd_store *st, const moatd_store_msg *m
     if (!m || !m->client_id || !m->topic || (!m->payload && m->payload_len) || m->qos < 1 ||
         m->qos > 2 || m->payload_len > (size_t)INT32_MAX)
         return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
+    moatd_store_status r;
+    sqlite3_stmt *s = write_stmt(st, Q_MSG_ADD, &r);
+    if (!s)
         return r;
-    sqlite3_stmt *s = stmt(st, Q_MSG_ADD);
     bind_text(s, 1, m->client_id);
     sqlite3_bind_int(s, 2, m->packet_id);
     bind_text(s, 3, m->topic);
@@ -473,10 +497,10 @@ moatd_store_status moatd_store_msg_add(moatd_store *st, const moatd_store_msg *m
 moatd_store_status moatd_store_msg_set_state(moatd_store *st, int64_t id, uint16_t packet_id,
                                              moatd_msg_state state)
 {
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
+    moatd_store_status r;
+    sqlite3_stmt *s = write_stmt(st, Q_MSG_STATE, &r);
+    if (!s)
         return r;
-    sqlite3_stmt *s = stmt(st, Q_MSG_STATE);
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int(s, 2, packet_id);
     sqlite3_bind_int(s, 3, (int)state);
@@ -485,10 +509,10 @@ moatd_store_status moatd_store_msg_set_state(moatd_store *st, int64_t id, uint16
 
 moatd_store_status moatd_store_msg_delete(moatd_store *st, int64_t id)
 {
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
+    moatd_store_status r;
+    sqlite3_stmt *s = write_stmt(st, Q_MSG_DEL, &r);
+    if (!s)
         return r;
-    sqlite3_stmt *s = stmt(st, Q_MSG_DEL);
     sqlite3_bind_int64(s, 1, id);
     return run(st, s, "cannot delete a message");
 }
@@ -496,43 +520,24 @@ moatd_store_status moatd_store_msg_delete(moatd_store *st, int64_t id)
 moatd_store_status moatd_store_msg_ack(moatd_store *st, const char *client_id,
                                        uint16_t packet_id)
 {
-    if (!client_id)
-        return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
-        return r;
-    sqlite3_stmt *s = stmt(st, Q_MSG_ACK);
-    bind_text(s, 1, client_id);
-    sqlite3_bind_int(s, 2, packet_id);
-    return run(st, s, "cannot delete an acknowledged message");
+    return write_key(st, Q_MSG_ACK, client_id, true, packet_id,
+                     "cannot delete an acknowledged message");
 }
 
 /* --- incoming QoS 2 ids --- */
 
-static moatd_store_status qos2_write(moatd_store *st, int q, const char *client_id,
-                                     uint16_t packet_id)
-{
-    if (!client_id)
-        return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
-        return r;
-    sqlite3_stmt *s = stmt(st, q);
-    bind_text(s, 1, client_id);
-    sqlite3_bind_int(s, 2, packet_id);
-    return run(st, s, "cannot write a QoS 2 packet id");
-}
-
 moatd_store_status moatd_store_qos2_in_put(moatd_store *st, const char *client_id,
                                            uint16_t packet_id)
 {
-    return qos2_write(st, Q_QOS2_PUT, client_id, packet_id);
+    return write_key(st, Q_QOS2_PUT, client_id, true, packet_id,
+                     "cannot write a QoS 2 packet id");
 }
 
 moatd_store_status moatd_store_qos2_in_delete(moatd_store *st, const char *client_id,
                                               uint16_t packet_id)
 {
-    return qos2_write(st, Q_QOS2_DEL, client_id, packet_id);
+    return write_key(st, Q_QOS2_DEL, client_id, true, packet_id,
+                     "cannot write a QoS 2 packet id");
 }
 
 /* --- retained --- */
@@ -543,10 +548,10 @@ moatd_store_status moatd_store_retain_put(moatd_store *st, const char *topic,
 {
     if (!topic || !payload || payload_len == 0 || payload_len > (size_t)INT32_MAX || qos > 2)
         return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
+    moatd_store_status r;
+    sqlite3_stmt *s = write_stmt(st, Q_RETAIN_PUT, &r);
+    if (!s)
         return r;
-    sqlite3_stmt *s = stmt(st, Q_RETAIN_PUT);
     bind_text(s, 1, topic);
     sqlite3_bind_blob(s, 2, payload, (int)payload_len, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, qos);
@@ -555,14 +560,7 @@ moatd_store_status moatd_store_retain_put(moatd_store *st, const char *topic,
 
 moatd_store_status moatd_store_retain_delete(moatd_store *st, const char *topic)
 {
-    if (!topic)
-        return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r = ensure_tx(st);
-    if (r != MOATD_STORE_OK)
-        return r;
-    sqlite3_stmt *s = stmt(st, Q_RETAIN_DEL);
-    bind_text(s, 1, topic);
-    return run(st, s, "cannot delete a retained message");
+    return write_key(st, Q_RETAIN_DEL, topic, false, 0, "cannot delete a retained message");
 }
 
 /* --- loaders --- */
@@ -665,14 +663,9 @@ moatd_store_status moatd_store_load_retained(moatd_store *st, moatd_store_retain
 
 static long long count_rows(moatd_store *st, const char *sql, bool *ok)
 {
-    sqlite3_stmt *s = NULL;
-    long long n = 0;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    else
+    int64_t n = 0;
+    if (!query_int(st->db, sql, &n))
         *ok = false;
-    sqlite3_finalize(s);
     return n;
 }
 
@@ -705,8 +698,7 @@ moatd_store_status moatd_store_probe(const char *data_dir, int *version, bool *i
         s = MOATD_STORE_ERR_OPEN;
     } else {
         sqlite3_stmt *q = NULL;
-        int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'",
-                                    -1, &q, NULL);
+        int rc = sqlite3_prepare_v2(db, SCHEMA_VERSION_SQL, -1, &q, NULL);
         if (rc == SQLITE_OK)
             rc = sqlite3_step(q);
         if (rc == SQLITE_ROW)
@@ -721,10 +713,7 @@ moatd_store_status moatd_store_probe(const char *data_dir, int *version, bool *i
     }
     sqlite3_close(db);
     if (s == MOATD_STORE_OK && *version > STORE_SCHEMA_VERSION) {
-        snprintf(err, errlen,
-                 "'%s' has schema version %d but this moatd knows version %d: run a newer "
-                 "moatd or use another --data-dir",
-                 path, *version, STORE_SCHEMA_VERSION);
+        schema_newer_msg(err, errlen, path, *version);
         s = MOATD_STORE_ERR_SCHEMA_NEWER;
     }
     return s;

@@ -203,10 +203,10 @@ int moatd_tls_handshake(moatd_conn *c)
     return -1;
 }
 
-ssize_t moatd_tls_read(moatd_conn *c, uint8_t *buf, size_t cap)
+/* An SSL_read/SSL_write result as the connection layer counts it: bytes moved, 0 when
+ * OpenSSL waits for the socket (either direction, as a renegotiation may), -1 on failure. */
+static ssize_t io_result(moatd_conn *c, int n)
 {
-    ERR_clear_error();
-    int n = SSL_read(c->ssl, buf, cap > INT32_MAX ? INT32_MAX : (int)cap);
     if (n > 0)
         return n;
     int e = SSL_get_error(c->ssl, n);
@@ -215,14 +215,14 @@ ssize_t moatd_tls_read(moatd_conn *c, uint8_t *buf, size_t cap)
     return -1;
 }
 
+ssize_t moatd_tls_read(moatd_conn *c, uint8_t *buf, size_t cap)
+{
+    ERR_clear_error();
+    return io_result(c, SSL_read(c->ssl, buf, cap > INT32_MAX ? INT32_MAX : (int)cap));
+}
+
 ssize_t moatd_tls_write(moatd_conn *c, const uint8_t *buf, size_t len)
 {
     ERR_clear_error();
-    int n = SSL_write(c->ssl, buf, (int)len);
-    if (n > 0)
-        return n;
-    int e = SSL_get_error(c->ssl, n);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-        return 0;
-    return -1;
+    return io_result(c, SSL_write(c->ssl, buf, (int)len));
 }

@@ -132,6 +132,21 @@ static moatd_match *find_sub(node *n, const moatd_sub_owner *owner)
     return NULL;
 }
 
+/* Makes room for one more entry in a growing array of matches (doubling from `first`).
+ * Returns 0, or -1 when out of memory (the array is then unchanged). */
+static int reserve_match(moatd_match **v, size_t used, size_t *cap, size_t first)
+{
+    if (used < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : first;
+    moatd_match *nv = realloc(*v, c * sizeof(*nv));
+    if (nv == NULL)
+        return -1;
+    *v = nv;
+    *cap = c;
+    return 0;
+}
+
 int moatd_topics_subscribe(moatd_topics *t, const char *filter, size_t len,
                            moatd_sub_owner *owner, uint8_t qos)
 {
@@ -143,14 +158,8 @@ int moatd_topics_subscribe(moatd_topics *t, const char *filter, size_t len,
         m->qos = qos; /* MQTT-3.8.4-3: a repeated filter replaces the subscription */
         return 0;
     }
-    if (n->nsubs == n->capsubs) {
-        size_t c = n->capsubs ? n->capsubs * 2 : 2;
-        moatd_match *v = realloc(n->subs, c * sizeof(*v));
-        if (v == NULL)
-            return -1;
-        n->subs = v;
-        n->capsubs = c;
-    }
+    if (reserve_match(&n->subs, n->nsubs, &n->capsubs, 2) != 0)
+        return -1;
     n->subs[n->nsubs++] = (moatd_match){owner, qos};
     t->count++;
     return 1;
@@ -206,14 +215,8 @@ static int add_matches(moatd_matches *out, const node *n)
                 out->v[o->match_idx].qos = q;
             continue;
         }
-        if (out->n == out->cap) {
-            size_t c = out->cap ? out->cap * 2 : 16;
-            moatd_match *v = realloc(out->v, c * sizeof(*v));
-            if (v == NULL)
-                return -1;
-            out->v = v;
-            out->cap = c;
-        }
+        if (reserve_match(&out->v, out->n, &out->cap, 16) != 0)
+            return -1;
         o->match_gen = out->gen;
         o->match_idx = (uint32_t)out->n;
         out->v[out->n++] = (moatd_match){o, q};

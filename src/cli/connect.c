@@ -148,14 +148,50 @@ int cli_conn_option(cli_conn_opts *o, int argc, char **argv, int i)
                    !strcmp(a, "--slot");
     if (!slot && !numeric)
         return 0;
-    if (i + 1 >= argc) {
-        fprintf(stderr, "%s: %s needs a value\n", o->prog, a);
+    if (!cli_has_value(o->prog, argc, argv, i))
         return -1;
-    }
     if (numeric)
         return numeric_option(o, a, argv[i + 1]);
     *slot = argv[i + 1];
     return 2;
+}
+
+bool cli_has_value(const char *prog, int argc, char **argv, int i)
+{
+    if (i + 1 < argc)
+        return true;
+    fprintf(stderr, "%s: %s needs a value\n", prog, argv[i]);
+    return false;
+}
+
+int cli_parse_args(cli_conn_opts *o, int argc, char **argv, cli_own_option_fn own,
+                   void *opts, void (*usage)(FILE *f))
+{
+    for (int i = 1; i < argc;) {
+        if (!strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 1;
+        }
+        int used = cli_conn_option(o, argc, argv, i);
+        if (used == 0)
+            used = own(opts, argc, argv, i);
+        if (used == 0)
+            fprintf(stderr, "%s: unknown option '%s' (see %s --help)\n", o->prog, argv[i],
+                    o->prog);
+        if (used <= 0)
+            return 2;
+        i += used;
+    }
+    return 0;
+}
+
+moat_mqtt_status cli_check_topic(const char *topic, bool filter)
+{
+    size_t len = strlen(topic);
+    if (len > 65535)
+        return MOAT_MQTT_ERR_STRING_TOO_LONG;
+    return filter ? moat_mqtt_validate_topic_filter((const uint8_t *)topic, len)
+                  : moat_mqtt_validate_topic_name((const uint8_t *)topic, len);
 }
 
 bool cli_conn_check(cli_conn_opts *o)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "moat/mqtt_client.h"
 #include "cli/cli_tls.h"
@@ -46,6 +47,23 @@ void cli_conn_defaults(cli_conn_opts *o, const char *prog);
 /* If argv[i] is a connection option, applies it and returns how many arguments it used (1 or
  * 2); returns 0 if it is not one, -1 after printing a usage error. */
 int cli_conn_option(cli_conn_opts *o, int argc, char **argv, int i);
+
+/* A command's own options (pub's, sub's): the same contract as cli_conn_option, with the
+ * command's option struct as `opts`. */
+typedef int (*cli_own_option_fn)(void *opts, int argc, char **argv, int i);
+
+/* Walks argv[1..]: --help prints usage(stdout); every other argument is tried as a connection
+ * option, then with own(opts, ...); an unknown one is named with a pointer to --help.
+ * Returns 0 when all were taken, 1 after the help, 2 after a usage error. */
+int cli_parse_args(cli_conn_opts *o, int argc, char **argv, cli_own_option_fn own,
+                   void *opts, void (*usage)(FILE *f));
+
+/* True when option argv[i] has a value after it; otherwise prints "PROG: OPT needs a value". */
+bool cli_has_value(const char *prog, int argc, char **argv, int i);
+
+/* Checks a topic name (filter false) or topic filter (filter true) given on the command line,
+ * including the 65535-byte limit of an MQTT string. */
+moat_mqtt_status cli_check_topic(const char *topic, bool filter);
 
 /* Checks the options together (e.g. -c needs -i); prints the problem and returns false. */
 bool cli_conn_check(cli_conn_opts *o);

@@ -41,8 +41,9 @@ static void usage(FILE *f)
             cli_conn_usage());
 }
 
-static int parse_own(pub_opts *o, int argc, char **argv, int i)
+static int parse_own(void *opts, int argc, char **argv, int i)
 {
+    pub_opts *o = opts;
     const char *a = argv[i];
     const char *prog = o->conn.prog;
     if (!strcmp(a, "-l") || !strcmp(a, "-n") || !strcmp(a, "-r") || !strcmp(a, "--stats")) {
@@ -55,10 +56,8 @@ static int parse_own(pub_opts *o, int argc, char **argv, int i)
     if (strcmp(a, "-t") && strcmp(a, "-m") && strcmp(a, "-f") && strcmp(a, "-q") &&
         strcmp(a, "--repeat"))
         return 0;
-    if (i + 1 >= argc) {
-        fprintf(stderr, "%s: %s needs a value\n", prog, a);
+    if (!cli_has_value(prog, argc, argv, i))
         return -1;
-    }
     const char *v = argv[i + 1];
     unsigned long n;
     if (!strcmp(a, "-t"))
@@ -88,30 +87,16 @@ static int parse(pub_opts *o, int argc, char **argv)
 {
     cli_conn_defaults(&o->conn, "moat pub");
     o->repeat = 1;
-    for (int i = 1; i < argc;) {
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 1;
-        }
-        int used = cli_conn_option(&o->conn, argc, argv, i);
-        if (used == 0)
-            used = parse_own(o, argc, argv, i);
-        if (used == 0)
-            fprintf(stderr, "moat pub: unknown option '%s' (see moat pub --help)\n", argv[i]);
-        if (used <= 0)
-            return 2;
-        i += used;
-    }
+    int r = cli_parse_args(&o->conn, argc, argv, parse_own, o, usage);
+    if (r != 0)
+        return r;
     int sources = (o->message != NULL) + (o->file != NULL) + o->lines + o->null_msg;
     if (!o->topic || sources != 1) {
         fprintf(stderr, "moat pub: give -t TOPIC and exactly one of -m, -f, -l, -n "
                         "(see moat pub --help)\n");
         return 2;
     }
-    size_t tlen = strlen(o->topic);
-    moat_mqtt_status ts = tlen > 65535 ? MOAT_MQTT_ERR_STRING_TOO_LONG
-                                       : moat_mqtt_validate_topic_name(
-                                             (const uint8_t *)o->topic, tlen);
+    moat_mqtt_status ts = cli_check_topic(o->topic, false);
     if (ts != MOAT_MQTT_OK) {
         fprintf(stderr, "moat pub: '%s' is not a valid topic to publish to: %s\n", o->topic,
                 moat_mqtt_strerror(ts));

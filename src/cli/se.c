@@ -355,17 +355,27 @@ static void print_locks(const moat_atecc_lock_state *l)
     printf("\n");
 }
 
+/* Reads the configuration zone and decodes its lock bytes; 0, or the printed failure. */
+static int read_config_locks(se_opts *o, uint8_t cfg[128], moat_atecc_lock_state *l)
+{
+    moat_atecc_status st = moat_atecc_read_config(o->dev, cfg);
+    if (st != MOAT_ATECC_OK)
+        return se_fail(o, st, "read config", -1);
+    moat_atecc_decode_locks(cfg, l);
+    return 0;
+}
+
 static int cmd_info(se_opts *o)
 {
     uint8_t rev[4], cfg[128], serial[9];
     moat_atecc_status st = moat_atecc_info_revision(o->dev, rev);
     if (st != MOAT_ATECC_OK)
         return se_fail(o, st, "info", -1);
-    if ((st = moat_atecc_read_config(o->dev, cfg)) != MOAT_ATECC_OK)
-        return se_fail(o, st, "read config", -1);
-    moat_atecc_serial_from_config(cfg, serial);
     moat_atecc_lock_state l;
-    moat_atecc_decode_locks(cfg, &l);
+    int rc = read_config_locks(o, cfg, &l);
+    if (rc != 0)
+        return rc;
+    moat_atecc_serial_from_config(cfg, serial);
     printf("device:       %s\n", o->locator);
     printf("revision:     ");
     print_hex(stdout, rev, 4, true);
@@ -379,11 +389,10 @@ static int cmd_info(se_opts *o)
 static int cmd_config(se_opts *o)
 {
     uint8_t cfg[128];
-    moat_atecc_status st = moat_atecc_read_config(o->dev, cfg);
-    if (st != MOAT_ATECC_OK)
-        return se_fail(o, st, "read config", -1);
     moat_atecc_lock_state l;
-    moat_atecc_decode_locks(cfg, &l);
+    int rc = read_config_locks(o, cfg, &l);
+    if (rc != 0)
+        return rc;
     print_locks(&l);
     printf("i2c address:  0x%02X; ChipMode 0x%02X (watchdog %s); ChipOptions 0x%02X%02X\n",
            cfg[16] >> 1, cfg[19], (cfg[19] & 4) ? "13 s" : "1.3 s", cfg[91], cfg[90]);
@@ -585,11 +594,10 @@ static int cmd_counter(se_opts *o)
 static int provision_check(se_opts *o)
 {
     uint8_t cfg[128];
-    moat_atecc_status st = moat_atecc_read_config(o->dev, cfg);
-    if (st != MOAT_ATECC_OK)
-        return se_fail(o, st, "read config", -1);
     moat_atecc_lock_state l;
-    moat_atecc_decode_locks(cfg, &l);
+    int rc = read_config_locks(o, cfg, &l);
+    if (rc != 0)
+        return rc;
     if (!l.config_locked)
         return 0;
     uint16_t sc = moat_atecc_slot_config(cfg, 0);

@@ -44,8 +44,9 @@ static void usage(FILE *f)
             cli_conn_usage());
 }
 
-static int parse_own(sub_opts *o, int argc, char **argv, int i)
+static int parse_own(void *opts, int argc, char **argv, int i)
 {
+    sub_opts *o = opts;
     const char *a = argv[i];
     if (!strcmp(a, "-v") || !strcmp(a, "-N")) {
         o->verbose |= !strcmp(a, "-v");
@@ -54,10 +55,8 @@ static int parse_own(sub_opts *o, int argc, char **argv, int i)
     }
     if (strcmp(a, "-t") && strcmp(a, "-q") && strcmp(a, "-C") && strcmp(a, "-W"))
         return 0;
-    if (i + 1 >= argc) {
-        fprintf(stderr, "moat sub: %s needs a value\n", a);
+    if (!cli_has_value(o->conn.prog, argc, argv, i))
         return -1;
-    }
     const char *v = argv[i + 1];
     unsigned long n;
     if (!strcmp(a, "-t")) {
@@ -83,29 +82,15 @@ static int parse_own(sub_opts *o, int argc, char **argv, int i)
 static int parse(sub_opts *o, int argc, char **argv)
 {
     cli_conn_defaults(&o->conn, "moat sub");
-    for (int i = 1; i < argc;) {
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 1;
-        }
-        int used = cli_conn_option(&o->conn, argc, argv, i);
-        if (used == 0)
-            used = parse_own(o, argc, argv, i);
-        if (used == 0)
-            fprintf(stderr, "moat sub: unknown option '%s' (see moat sub --help)\n", argv[i]);
-        if (used <= 0)
-            return 2;
-        i += used;
-    }
+    int r = cli_parse_args(&o->conn, argc, argv, parse_own, o, usage);
+    if (r != 0)
+        return r;
     if (o->nfilters == 0) {
         fprintf(stderr, "moat sub: give at least one -t FILTER (see moat sub --help)\n");
         return 2;
     }
     for (size_t i = 0; i < o->nfilters; i++) {
-        size_t len = strlen(o->filters[i]);
-        moat_mqtt_status st = len > 65535 ? MOAT_MQTT_ERR_STRING_TOO_LONG
-                                          : moat_mqtt_validate_topic_filter(
-                                                (const uint8_t *)o->filters[i], len);
+        moat_mqtt_status st = cli_check_topic(o->filters[i], true);
         if (st != MOAT_MQTT_OK) {
             fprintf(stderr, "moat sub: '%s' is not a valid topic filter: %s\n", o->filters[i],
                     moat_mqtt_strerror(st));

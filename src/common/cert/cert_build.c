@@ -4,13 +4,6 @@
 
 #include "common/cert/cert_internal.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        moat_cert_status st_ = (x);                                                                \
-        if (st_ != MOAT_CERT_OK)                                                                   \
-            return st_;                                                                            \
-    } while (0)
-
 static const moat_cert_loc *loc(const moat_cert_def *def, moat_cert_element e)
 {
     return &def->el[e];

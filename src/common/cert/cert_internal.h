@@ -8,6 +8,14 @@
 
 #include "moat/certcodec.h"
 
+/* Returns from the calling function with x's status unless it is MOAT_CERT_OK. */
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        moat_cert_status st_ = (x);                                                                \
+        if (st_ != MOAT_CERT_OK)                                                                   \
+            return st_;                                                                            \
+    } while (0)
+
 /* SHA-256 / SHA-1 of one buffer (cert_hash.c, the single mbedTLS 2.x/3.x port point). */
 void moat_cert_sha256(const uint8_t *in, size_t len, uint8_t out[32]);
 void moat_cert_sha1(const uint8_t *in, size_t len, uint8_t out[20]);
@@ -27,10 +35,6 @@ moat_cert_status moat_cert_der_tlv(const uint8_t *der, size_t end, size_t pos, m
 size_t moat_cert_der_len_size(size_t len);
 /* Writes a DER length; returns its size. */
 size_t moat_cert_der_put_len(uint8_t *out, size_t len);
-/* Encodes R||S as the signatureValue BIT STRING (03 len 00 30 len 02 .. 02 ..), minimal
- * INTEGERs; returns the size (at most MOAT_CERT_SIG_DER_MAX). */
-size_t moat_cert_sig_to_der(const uint8_t sig[MOAT_CERT_SIG_SIZE],
-                            uint8_t out[MOAT_CERT_SIG_DER_MAX]);
 /* Parses the BIT STRING at der[pos] into R||S; *used receives its size. */
 moat_cert_status moat_cert_sig_from_der(const uint8_t *der, size_t end, size_t pos,
                                         uint8_t sig[MOAT_CERT_SIG_SIZE], size_t *used);

@@ -18,13 +18,6 @@ typedef struct {
     bool is_ca;
 } walk_ctx;
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        moat_cert_status st_ = (x);                                                                \
-        if (st_ != MOAT_CERT_OK)                                                                   \
-            return st_;                                                                            \
-    } while (0)
-
 static size_t tlv_end(const moat_cert_tlv *t)
 {
     return t->pos + t->hdr + t->len;

@@ -13,6 +13,7 @@
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/pk_internal.h>
 
+#include "moat/certcodec.h"
 #include "device/tls/mbedtls_compat.h"
 #include "device/tls/tls_internal.h"
 
@@ -49,32 +50,14 @@ static int se_pk_verify(void *ctx, mbedtls_md_type_t md, const unsigned char *ha
     return rc;
 }
 
-/* DER INTEGER of a 32-byte big-endian value: minimal, with a 0x00 when the top bit is set. */
-static size_t der_integer(const uint8_t v[32], uint8_t *out)
-{
-    size_t i = 0;
-    while (i < 31 && v[i] == 0)
-        i++;
-    size_t n = 32 - i;
-    bool pad = (v[i] & 0x80) != 0;
-    out[0] = 0x02;
-    out[1] = (uint8_t)(n + (pad ? 1 : 0));
-    size_t o = 2;
-    if (pad)
-        out[o++] = 0;
-    memcpy(out + o, v + i, n);
-    return o + n;
-}
-
+/* The ECDSA-Sig-Value SEQUENCE mbedTLS expects: the certificate codec's encoder (shared, so the
+ * integer rules live in one place) writes it inside a BIT STRING; the SEQUENCE starts at [3]. */
 size_t moat_tls_ecdsa_der(const uint8_t rs[64], uint8_t out[72])
 {
-    uint8_t body[70];
-    size_t n = der_integer(rs, body);
-    n += der_integer(rs + 32, body + n);
-    out[0] = 0x30;
-    out[1] = (uint8_t)n;
-    memcpy(out + 2, body, n);
-    return n + 2;
+    uint8_t bits[MOAT_CERT_SIG_DER_MAX];
+    size_t n = moat_cert_sig_to_der(rs, bits);
+    memcpy(out, bits + 3, n - 3);
+    return n - 3;
 }
 
 /* ECDSA signs the leftmost bits of the hash up to the curve size (FIPS 186-4 6.4), so a P-256

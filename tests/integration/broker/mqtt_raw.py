@@ -1,6 +1,19 @@
 # tests/integration/broker/mqtt_raw.py - a minimal MQTT 3.1.1 client over raw sockets for the
-# robustness and persistence tests: it can send exactly the bytes a test wants (malformed,
-# slow, never reading) and reads packets back. Not a test itself (no test_ prefix).
+# broker tests: it can send exactly the bytes a test wants (malformed, slow, never reading,
+# keep-alive silence, takeover) and reads packets back. Not a test itself (no test_ prefix).
+#
+# Command line (used by the shell tests):
+#   mqtt_raw.py PORT keepalive-silence CLIENT_ID KEEPALIVE WILL_TOPIC WILL_PAYLOAD
+#       connects with a will, then sends nothing; prints "closed after S.SS s" when the
+#       broker closes the socket.
+#   mqtt_raw.py PORT hold CLIENT_ID WILL_TOPIC WILL_PAYLOAD
+#       connects with a will and waits; prints "closed" when the broker closes the connection.
+#   mqtt_raw.py PORT receive-noack CLIENT_ID TOPIC
+#       connects with clean session 0, subscribes TOPIC at QoS 1, prints the first message as
+#       "dup=D payload=P" and disconnects WITHOUT acknowledging it.
+#   mqtt_raw.py PORT overlap TOPIC_PREFIX
+#       subscribes PREFIX/# at QoS 0 and PREFIX/+ at QoS 1, publishes PREFIX/x at QoS 1 from a
+#       second connection, and prints one line per delivery: "qos=Q topic=T".
 import select
 import socket
 import struct
@@ -26,9 +39,14 @@ def packet(first_byte, body):
     return bytes([first_byte]) + varint(len(body)) + body
 
 
-def connect_pkt(client_id, clean=True, keepalive=60):
+def connect_pkt(client_id, clean=True, keepalive=60, will=None, will_qos=0):
+    """CONNECT; `will` is (topic, payload) or None."""
     flags = 0x02 if clean else 0x00
-    body = mstr("MQTT") + bytes([4, flags]) + struct.pack(">H", keepalive) + mstr(client_id)
+    payload = mstr(client_id)
+    if will:
+        flags |= 0x04 | (will_qos << 3)
+        payload += mstr(will[0]) + mstr(will[1])
+    body = mstr("MQTT") + bytes([4, flags]) + struct.pack(">H", keepalive) + payload
     return packet(0x10, body)
 
 
@@ -48,6 +66,19 @@ def puback_pkt(pid):
 
 PINGREQ = bytes([0xC0, 0])
 DISCONNECT = bytes([0xE0, 0])
+
+
+def parse_publish(first, body):
+    """(topic, payload, qos, pid, retain) of a PUBLISH; pid is None at QoS 0."""
+    qos = (first >> 1) & 3
+    tlen = struct.unpack(">H", body[:2])[0]
+    topic = body[2:2 + tlen].decode()
+    off = 2 + tlen
+    pid = None
+    if qos:
+        pid = struct.unpack(">H", body[off:off + 2])[0]
+        off += 2
+    return topic, body[off:], qos, pid, bool(first & 1)
 
 
 class Client:
@@ -95,12 +126,27 @@ class Client:
                     return first, body
             self._fill(deadline)
 
-    def connect(self, client_id, clean=True, keepalive=60):
-        self.send(connect_pkt(client_id, clean, keepalive))
+    def read_packet_or_close(self, timeout=10.0):
+        """Like read_packet, but None when the broker closes the connection instead."""
+        try:
+            return self.read_packet(timeout)
+        except (ConnectionError, ConnectionResetError):
+            return None
+
+    def connect(self, client_id, clean=True, keepalive=60, will=None):
+        self.send(connect_pkt(client_id, clean, keepalive, will))
         first, body = self.read_packet()
         if first >> 4 != 2 or body[1] != 0:
             raise RuntimeError("CONNACK refused: %r" % ((first, body),))
         return body[0] & 1  # session present
+
+    def connack_code(self, client_id, clean=True, keepalive=60, will=None):
+        """Sends CONNECT; the CONNACK return code, or None when the broker closes instead."""
+        self.send(connect_pkt(client_id, clean, keepalive, will))
+        p = self.read_packet_or_close()
+        if p is None or p[0] >> 4 != 2:
+            return None
+        return p[1][1]
 
     def subscribe(self, filters, pid=1):
         self.send(subscribe_pkt(pid, filters))
@@ -122,16 +168,10 @@ class Client:
             first, body = self.read_packet(timeout)
             if first >> 4 != 3:
                 continue
-            qos = (first >> 1) & 3
-            tlen = struct.unpack(">H", body[:2])[0]
-            topic = body[2:2 + tlen].decode()
-            off = 2 + tlen
-            if qos:
-                pid = struct.unpack(">H", body[off:off + 2])[0]
-                off += 2
-                if ack and qos == 1:
-                    self.send(puback_pkt(pid))
-            return topic, body[off:], qos, bool(first & 1)
+            topic, payload, qos, pid, retain = parse_publish(first, body)
+            if ack and qos == 1:
+                self.send(puback_pkt(pid))
+            return topic, payload, qos, retain
 
     def closed_by_peer(self, timeout=5.0):
         """True if the broker closes the connection within timeout (data before EOF ignored)."""
@@ -282,3 +322,81 @@ class Cases:
 def check(cond, msg):
     if not cond:
         raise AssertionError(msg)
+
+
+# --- command line for the shell tests (see the top of this file) ---
+
+def _connected(port, cid, **kw):
+    c = Client(port, timeout=30)
+    if c.connack_code(cid, **kw) != 0:
+        print("connect refused")
+        return None
+    return c
+
+
+def cmd_keepalive_silence(port, cid, ka, wt, wp):
+    c = _connected(port, cid, keepalive=int(ka), will=(wt, wp.encode()))
+    if not c:
+        return 1
+    t0 = time.monotonic()
+    p = c.read_packet_or_close(timeout=30)
+    print("closed after %.2f s" % (time.monotonic() - t0) if p is None else "unexpected packet")
+    return 0
+
+
+def cmd_hold(port, cid, wt, wp):
+    c = _connected(port, cid, will=(wt, wp.encode()))
+    if not c:
+        return 1
+    print("connected", flush=True)
+    p = c.read_packet_or_close(timeout=30)
+    print("closed" if p is None else "unexpected packet", flush=True)
+    return 0
+
+
+def cmd_receive_noack(port, cid, topic):
+    c = _connected(port, cid, clean=False)
+    if not c:
+        return 1
+    c.send(subscribe_pkt(1, [(topic, 1)]))
+    while True:
+        p = c.read_packet_or_close(timeout=5)
+        if p is None:
+            print("closed")
+            return 1
+        if p[0] >> 4 == 3:
+            _, payload, _, _, _ = parse_publish(*p)
+            print("dup=%d payload=%s" % ((p[0] >> 3) & 1, payload.decode()), flush=True)
+            c.send(DISCONNECT)  # the PUBLISH stays unacknowledged
+            c.close()
+            return 0
+
+
+def cmd_overlap(port, prefix):
+    sub = Client(port, timeout=5)
+    sub.connack_code(prefix + "-sub")
+    sub.send(subscribe_pkt(1, [(prefix + "/#", 0), (prefix + "/+", 1)]))
+    sub.read_packet_or_close(timeout=5)  # SUBACK
+    pub = Client(port, timeout=5)
+    pub.connack_code(prefix + "-pub")
+    pub.send(publish_pkt(prefix + "/x", b"once", qos=1, pid=7))
+    pub.read_packet_or_close(timeout=5)  # PUBACK
+    pub.send(publish_pkt(prefix + "/end", b"end", qos=0))
+    while True:
+        p = sub.read_packet_or_close(timeout=5)
+        if p is None or p[0] >> 4 != 3:
+            break
+        topic, _, qos, pid, _ = parse_publish(*p)
+        if qos:
+            sub.send(puback_pkt(pid))
+        print("qos=%d topic=%s" % (qos, topic), flush=True)
+        if topic.endswith("/end"):
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    port, cmd, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    fn = {"keepalive-silence": cmd_keepalive_silence, "hold": cmd_hold,
+          "overlap": cmd_overlap, "receive-noack": cmd_receive_noack}[cmd]
+    sys.exit(fn(port, *args))

@@ -5,7 +5,7 @@
 # '$' topics. A raw-socket Python client covers what the mosquitto clients cannot do.
 . "$MOAT_SRC_DIR/tests/lib/moat_test.sh"
 
-RAW="python3 $MOAT_SRC_DIR/tests/integration/broker/mqttraw.py"
+RAW="python3 $MOAT_SRC_DIR/tests/integration/broker/mqtt_raw.py"
 DATA="$T_DIR/data"
 PORT=$(free_port)
 TLS_PORT=$(free_port)
@@ -52,6 +52,10 @@ sub_bg() { # sub_bg OUTFILE ARGS...: a subscriber in the background, ready when 
 }
 
 pub() { timeout 5 mosquitto_pub "${H[@]}" "$@"; }
+# offline_session ID TOPIC: a persistent session subscribed to TOPIC at QoS 1, then offline
+offline_session() { timeout 5 mosquitto_sub "${H[@]}" -i "$1" -c -q 1 -t "$2" -E; }
+# first_queued ID TOPIC: resumes that session and prints the first message it gets
+first_queued() { timeout 5 mosquitto_sub "${H[@]}" -i "$1" -c -q 1 -t "$2" -C 1 -W 4; }
 
 make_certs
 start_moatd
@@ -97,29 +101,26 @@ wait "$SUB_PID" || true
 t_expect_eq "first message" "marker" "$(cat "$T_DIR/wn.out")"
 
 t_case persistent_session_survives_client_reconnect
-timeout 5 mosquitto_sub "${H[@]}" -i keeper -c -q 1 -t ps/t -E
+offline_session keeper ps/t
 pub -t ps/t -m while-away -q 1
-t_expect_eq "queued" "while-away" \
-    "$(timeout 5 mosquitto_sub "${H[@]}" -i keeper -c -q 1 -t ps/t -C 1 -W 4)"
+t_expect_eq "queued" "while-away" "$(first_queued keeper ps/t)"
 
 t_case persistent_session_survives_sigterm_restart
-timeout 5 mosquitto_sub "${H[@]}" -i restarter -c -q 1 -t rs/t -E
+offline_session restarter rs/t
 pub -t rs/t -m across-term -q 1
 stop_moatd TERM
 start_moatd
-t_expect_eq "after TERM" "across-term" \
-    "$(timeout 5 mosquitto_sub "${H[@]}" -i restarter -c -q 1 -t rs/t -C 1 -W 4)"
+t_expect_eq "after TERM" "across-term" "$(first_queued restarter rs/t)"
 
 t_case acked_qos1_message_survives_kill_9
-timeout 5 mosquitto_sub "${H[@]}" -i killer -c -q 1 -t k9/t -E
+offline_session killer k9/t
 pub -t k9/t -m across-kill -q 1
 stop_moatd KILL
 start_moatd
-t_expect_eq "after kill -9" "across-kill" \
-    "$(timeout 5 mosquitto_sub "${H[@]}" -i killer -c -q 1 -t k9/t -C 1 -W 4)"
+t_expect_eq "after kill -9" "across-kill" "$(first_queued killer k9/t)"
 
 t_case unacked_inflight_message_resent_with_dup_after_kill_9
-timeout 5 mosquitto_sub "${H[@]}" -i inflight -c -q 1 -t if/t -E
+offline_session inflight if/t
 pub -t if/t -m in-flight -q 1
 first=$($RAW "$PORT" receive-noack inflight if/t)
 stop_moatd KILL

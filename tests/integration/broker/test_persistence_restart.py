@@ -40,6 +40,24 @@ def send_quietly(client, data):
         pass  # the broker was killed mid-send
 
 
+def publish_acked(client_id, topic, payload, pid):
+    """Publishes at QoS 1 from a new connection and waits for the PUBACK."""
+    pub = broker.client(client_id)
+    pub.send(publish_pkt(topic, payload, qos=1, pid=pid))
+    first, _ = pub.read_packet(timeout=5)
+    check(first >> 4 == 4, "no PUBACK")
+    pub.close()
+
+
+def resume_offline_sub():
+    """Reconnects the persistent session 'offline-sub', which must be present: what it gets."""
+    sub = broker.client()
+    check(sub.connect("offline-sub", clean=False) == 1, "session not present")
+    got = drain(sub)
+    sub.close()
+    return got
+
+
 def test_acked_qos1_messages_survive_kill9_during_publishing():
     broker.start()
     sub = broker.client()
@@ -77,17 +95,10 @@ def test_acked_qos1_messages_survive_kill9_during_publishing():
 def test_subscription_survives_kill9_and_gets_new_messages():
     # the session stored above is offline again; its subscription must route new messages
     restart(kill9=True)
-    pub = broker.client("publisher-2")
-    pub.send(publish_pkt("persist/after", b"after-restart", qos=1, pid=1))
-    first, _ = pub.read_packet(timeout=5)
-    check(first >> 4 == 4, "no PUBACK")
-    pub.close()
+    publish_acked("publisher-2", "persist/after", b"after-restart", 1)
     restart(kill9=True)
-    sub = broker.client()
-    check(sub.connect("offline-sub", clean=False) == 1, "session not present")
-    got = drain(sub)
+    got = resume_offline_sub()
     check(("persist/after", b"after-restart", False) in got, "got %r" % got[:5])
-    sub.close()
 
 
 def test_retained_set_and_clear_survive_kill9():
@@ -112,17 +123,10 @@ def test_retained_set_and_clear_survive_kill9():
 
 
 def test_sigterm_restart_keeps_the_session_and_its_queue():
-    pub = broker.client("publisher-3")
-    pub.send(publish_pkt("persist/term", b"before-sigterm", qos=1, pid=9))
-    first, _ = pub.read_packet(timeout=5)
-    check(first >> 4 == 4, "no PUBACK")
-    pub.close()
+    publish_acked("publisher-3", "persist/term", b"before-sigterm", 9)
     restart(kill9=False)
-    sub = broker.client()
-    check(sub.connect("offline-sub", clean=False) == 1, "session not present")
-    got = drain(sub)
+    got = resume_offline_sub()
     check(("persist/term", b"before-sigterm", False) in got, "got %r" % got[:5])
-    sub.close()
 
 
 def test_clean_session_connect_erases_the_stored_session():

@@ -8,13 +8,10 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/sha.h>
 
 #include "atecc_test_hal.h"
+#include "p256_openssl.h"
 
 typedef struct {
     test_hal t;
@@ -48,73 +45,6 @@ static int teardown(void **state)
     th_close(&f->t);
     free(f);
     return 0;
-}
-
-/* ---- OpenSSL helpers ---- */
-
-static EVP_PKEY *pkey_from_point(const uint8_t xy[64])
-{
-    uint8_t pt[65] = {0x04};
-    memcpy(pt + 1, xy, 64);
-    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-    OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
-    OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt);
-    OSSL_PARAM *p = OSSL_PARAM_BLD_to_param(b);
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    EVP_PKEY *k = NULL;
-    assert_int_equal(EVP_PKEY_fromdata_init(c), 1);
-    assert_int_equal(EVP_PKEY_fromdata(c, &k, EVP_PKEY_PUBLIC_KEY, p), 1);
-    EVP_PKEY_CTX_free(c);
-    OSSL_PARAM_free(p);
-    OSSL_PARAM_BLD_free(b);
-    return k;
-}
-
-static void point_of(EVP_PKEY *k, uint8_t xy[64])
-{
-    uint8_t pt[65];
-    size_t n = 0;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n),
-                     1);
-    assert_int_equal(n, 65);
-    memcpy(xy, pt + 1, 64);
-}
-
-/* DER ECDSA-Sig-Value from R || S, for OpenSSL's verifier. */
-static size_t der_sig(const uint8_t rs[64], uint8_t out[72])
-{
-    uint8_t body[70];
-    size_t n = 0;
-    for (int i = 0; i < 2; i++) {
-        const uint8_t *v = rs + 32 * i;
-        size_t skip = 0;
-        while (skip < 31 && v[skip] == 0 && !(v[skip + 1] & 0x80))
-            skip++;
-        bool pad = v[skip] & 0x80;
-        body[n++] = 0x02;
-        body[n++] = (uint8_t)(32 - skip + pad);
-        if (pad)
-            body[n++] = 0;
-        memcpy(body + n, v + skip, 32 - skip);
-        n += 32 - skip;
-    }
-    out[0] = 0x30;
-    out[1] = (uint8_t)n;
-    memcpy(out + 2, body, n);
-    return n + 2;
-}
-
-static bool openssl_verifies(const uint8_t pub[64], const uint8_t digest[32], const uint8_t rs[64])
-{
-    EVP_PKEY *k = pkey_from_point(pub);
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
-    uint8_t der[72];
-    size_t n = der_sig(rs, der);
-    EVP_PKEY_verify_init(c);
-    int ok = EVP_PKEY_verify(c, der, n, digest, 32);
-    EVP_PKEY_CTX_free(c);
-    EVP_PKEY_free(k);
-    return ok == 1;
 }
 
 /* ---- blank (factory) chip ---- */
@@ -336,9 +266,9 @@ static void test_sign_digest_verifies_with_openssl(void **state)
     uint8_t digest[32], sig[64];
     SHA256((const uint8_t *)"hello", 5, digest);
     assert_int_equal(moat_atecc_sign_digest(&f->dev, 0, digest, sig), MOAT_ATECC_OK);
-    assert_true(openssl_verifies(f->pub0, digest, sig));
+    assert_int_equal(p256_verify(f->pub0, digest, sig), 1);
     digest[0] ^= 1;
-    assert_false(openssl_verifies(f->pub0, digest, sig));
+    assert_int_not_equal(p256_verify(f->pub0, digest, sig), 1);
     assert_int_equal(f->dev.stats.commands[MOAT_ATECC_KIND_NONCE], 1);
     assert_int_equal(f->dev.stats.commands[MOAT_ATECC_KIND_SIGN], 1);
 }
@@ -354,7 +284,7 @@ static void test_sign_from_tempkey_verifies(void **state)
     assert_int_equal(moat_atecc_sign_loaded(&f->dev, 0, MOAT_ATECC_TARGET_TEMPKEY, sig),
                      MOAT_ATECC_OK);
     moat_atecc_hold(&f->dev, false);
-    assert_true(openssl_verifies(f->pub0, digest, sig));
+    assert_int_equal(p256_verify(f->pub0, digest, sig), 1);
 }
 
 static void test_sign_with_a_data_slot_is_refused(void **state)
@@ -382,19 +312,11 @@ static void test_ecdh_secret_matches_openssl_on_the_other_side(void **state)
     fixture *f = *state;
     EVP_PKEY *peer = EVP_EC_gen("prime256v1");
     uint8_t peer_xy[64], secret[32], expect[32];
-    point_of(peer, peer_xy);
+    p256_xy_of(peer, peer_xy);
     assert_int_equal(moat_atecc_ecdh(&f->dev, 0, peer_xy, secret), MOAT_ATECC_OK);
 
-    EVP_PKEY *chip = pkey_from_point(f->pub0);
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(peer, NULL);
-    size_t n = sizeof expect;
-    assert_int_equal(EVP_PKEY_derive_init(c), 1);
-    assert_int_equal(EVP_PKEY_derive_set_peer(c, chip), 1);
-    assert_int_equal(EVP_PKEY_derive(c, expect, &n), 1);
-    assert_int_equal(n, 32);
+    p256_ecdh(peer, f->pub0, expect);
     assert_memory_equal(secret, expect, 32);
-    EVP_PKEY_CTX_free(c);
-    EVP_PKEY_free(chip);
     EVP_PKEY_free(peer);
 }
 
@@ -403,7 +325,7 @@ static void test_ecdh_into_tempkey_returns_no_secret(void **state)
     fixture *f = *state;
     EVP_PKEY *peer = EVP_EC_gen("prime256v1");
     uint8_t peer_xy[64];
-    point_of(peer, peer_xy);
+    p256_xy_of(peer, peer_xy);
     assert_int_equal(moat_atecc_ecdh_to_tempkey(&f->dev, 0, peer_xy), MOAT_ATECC_OK);
     EVP_PKEY_free(peer);
 }
@@ -413,7 +335,7 @@ static void test_ecdh_into_the_next_slot(void **state)
     fixture *f = *state;
     EVP_PKEY *peer = EVP_EC_gen("prime256v1");
     uint8_t peer_xy[64], clear[32], pub4[64];
-    point_of(peer, peer_xy);
+    p256_xy_of(peer, peer_xy);
     assert_int_equal(moat_atecc_genkey(&f->dev, 4, pub4), MOAT_ATECC_OK);
     assert_int_equal(moat_atecc_ecdh(&f->dev, 4, peer_xy, clear), MOAT_ATECC_OK);
     /* slot 4's secret lands in slot 5 (clear-readable data in the layout) */
@@ -466,37 +388,35 @@ static void test_read_of_a_secret_data_slot_is_refused(void **state)
     assert_int_equal(moat_atecc_read_slot(&f->dev, 6, buf, 32), MOAT_ATECC_ERR_EXECUTION);
 }
 
+/* Writes `len` bytes of the pattern i * mul + add to a data slot and reads them back. */
+static void assert_slot_round_trips(moat_atecc *dev, uint8_t slot, size_t len, unsigned mul,
+                                    unsigned add)
+{
+    uint8_t data[416], back[416];
+    assert_true(len <= sizeof data);
+    for (size_t i = 0; i < len; i++)
+        data[i] = (uint8_t)(i * mul + add);
+    assert_int_equal(moat_atecc_write_slot(dev, slot, data, len, true), MOAT_ATECC_OK);
+    assert_int_equal(moat_atecc_read_slot(dev, slot, back, len), MOAT_ATECC_OK);
+    assert_memory_equal(data, back, len);
+}
+
 static void test_slot8_round_trips_416_bytes(void **state)
 {
     fixture *f = *state;
-    uint8_t data[416], back[416];
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(i * 7 + 3);
-    assert_int_equal(moat_atecc_write_slot(&f->dev, 8, data, sizeof data, true), MOAT_ATECC_OK);
-    assert_int_equal(moat_atecc_read_slot(&f->dev, 8, back, sizeof back), MOAT_ATECC_OK);
-    assert_memory_equal(data, back, sizeof data);
+    assert_slot_round_trips(&f->dev, 8, 416, 7, 3);
 }
 
 static void test_72_byte_slot_round_trips_with_partial_last_block(void **state)
 {
     fixture *f = *state;
-    uint8_t data[72], back[72];
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(0xA0 + i);
-    assert_int_equal(moat_atecc_write_slot(&f->dev, 10, data, sizeof data, true), MOAT_ATECC_OK);
-    assert_int_equal(moat_atecc_read_slot(&f->dev, 10, back, sizeof back), MOAT_ATECC_OK);
-    assert_memory_equal(data, back, sizeof data);
+    assert_slot_round_trips(&f->dev, 10, 72, 1, 0xA0);
 }
 
 static void test_36_byte_slot_round_trips(void **state)
 {
     fixture *f = *state;
-    uint8_t data[36], back[36];
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(0x10 + i);
-    assert_int_equal(moat_atecc_write_slot(&f->dev, 5, data, sizeof data, true), MOAT_ATECC_OK);
-    assert_int_equal(moat_atecc_read_slot(&f->dev, 5, back, sizeof back), MOAT_ATECC_OK);
-    assert_memory_equal(data, back, sizeof data);
+    assert_slot_round_trips(&f->dev, 5, 36, 1, 0x10);
 }
 
 static void test_write_to_a_private_key_slot_is_refused(void **state)

@@ -186,36 +186,31 @@ static void test_counter_refuses_to_count_past_the_maximum(void **state)
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_COUNTER, 1, 0, NULL, 0), EXEC);
 }
 
-/* Sends a packet exactly as given (count..CRC) and returns the raw 4-byte answer group. */
-static void selftest_raw(harness *h, const uint8_t pkt[7], uint8_t out[4])
+/* Sends a raw SelfTest packet (its CRC included) and checks the one-byte answer 0x00, all
+ * selected tests passed, in a 4-byte response (count, status, CRC). */
+static void assert_selftest_raw_passes(harness *h, const uint8_t pkt[7])
 {
+    const uint8_t want[4] = {0x04, 0x00, 0x03, 0x40};
+    uint8_t got[4];
+    h_wake(h);
     h_send_raw(h, pkt, 7);
     const uint8_t reset = MOAT_ATECC_WA_RESET;
     assert_int_equal(moat_emu_i2c_write(h->emu, H_ADDR, &reset, 1), MOAT_EMU_ACK);
-    assert_int_equal(moat_emu_i2c_read(h->emu, H_ADDR, out, 4), MOAT_EMU_ACK);
+    assert_int_equal(moat_emu_i2c_read(h->emu, H_ADDR, got, 4), MOAT_EMU_ACK);
+    assert_memory_equal(got, want, 4);
 }
 
 /* Mode bits as cryptoauthlib's SELFTEST_MODE_*: ECDSA sign/verify is 0x02. */
 static void test_selftest_ecdsa_mode_0x02_runs_and_passes(void **state)
 {
-    harness *h = *state;
-    h_wake(h);
     const uint8_t pkt[7] = {0x07, 0x77, 0x02, 0x00, 0x00, 0x2D, 0xF0};
-    const uint8_t want[4] = {0x04, 0x00, 0x03, 0x40};
-    uint8_t got[4];
-    selftest_raw(h, pkt, got);
-    assert_memory_equal(got, want, 4);
+    assert_selftest_raw_passes(*state, pkt);
 }
 
 static void test_selftest_all_mode_0x3b_passes(void **state)
 {
-    harness *h = *state;
-    h_wake(h);
     const uint8_t pkt[7] = {0x07, 0x77, 0x3B, 0x00, 0x00, 0x9D, 0xFB};
-    const uint8_t want[4] = {0x04, 0x00, 0x03, 0x40};
-    uint8_t got[4];
-    selftest_raw(h, pkt, got);
-    assert_memory_equal(got, want, 4);
+    assert_selftest_raw_passes(*state, pkt);
 }
 
 /* Bit 2 (0x04) selects no test on the 608: 0x04 alone, the old "all" 0x3D and 0x3F are

@@ -3,72 +3,10 @@
  * permission the config sets is enforced with the chip's status. */
 #include "emu_harness.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
+#include "p256_openssl.h"
 
 #define EXEC MOAT_ATECC_STATUS_EXECUTION
 #define PARSE MOAT_ATECC_STATUS_PARSE
-
-static EVP_PKEY *pkey_from_xy(const uint8_t xy[64])
-{
-    uint8_t pt[65] = {0x04};
-    memcpy(pt + 1, xy, 64);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"prime256v1", 0),
-        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt), OSSL_PARAM_END};
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    EVP_PKEY *pkey = NULL;
-    assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
-    assert_int_equal(EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params), 1);
-    EVP_PKEY_CTX_free(ctx);
-    return pkey;
-}
-
-static void xy_of(EVP_PKEY *k, uint8_t xy[64])
-{
-    uint8_t pt[65];
-    size_t n = 0;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n),
-                     1);
-    assert_int_equal(n, 65);
-    memcpy(xy, pt + 1, 64);
-}
-
-/* OpenSSL's verdict on R||S over a 32-byte digest. */
-static int openssl_verify(const uint8_t pub[64], const uint8_t digest[32], const uint8_t rs[64])
-{
-    EVP_PKEY *k = pkey_from_xy(pub);
-    ECDSA_SIG *sig = ECDSA_SIG_new();
-    ECDSA_SIG_set0(sig, BN_bin2bn(rs, 32, NULL), BN_bin2bn(rs + 32, 32, NULL));
-    uint8_t *der = NULL;
-    int der_len = i2d_ECDSA_SIG(sig, &der);
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
-    assert_int_equal(EVP_PKEY_verify_init(ctx), 1);
-    int r = EVP_PKEY_verify(ctx, der, (size_t)der_len, digest, 32);
-    EVP_PKEY_CTX_free(ctx);
-    OPENSSL_free(der);
-    ECDSA_SIG_free(sig);
-    EVP_PKEY_free(k);
-    return r;
-}
-
-static void openssl_sign(EVP_PKEY *k, const uint8_t digest[32], uint8_t rs[64])
-{
-    uint8_t der[80];
-    size_t der_len = sizeof der;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
-    assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
-    assert_int_equal(EVP_PKEY_sign(ctx, der, &der_len, digest, 32), 1);
-    const uint8_t *p = der;
-    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-    BN_bn2binpad(ECDSA_SIG_get0_r(sig), rs, 32);
-    BN_bn2binpad(ECDSA_SIG_get0_s(sig), rs + 32, 32);
-    ECDSA_SIG_free(sig);
-    EVP_PKEY_CTX_free(ctx);
-}
 
 static void genkey(harness *h, uint8_t slot, uint8_t pub[64])
 {
@@ -154,9 +92,9 @@ static void test_sign_from_msgdigbuf_verifies_with_genkey_public_key(void **stat
     h_cmd_data(h, MOAT_ATECC_OP_RANDOM, 0x00, 0, NULL, 0, 32);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_NONCE, 0x43, 0, digest, 32), 0);
     h_cmd_data(h, MOAT_ATECC_OP_SIGN, 0xA0, 0, NULL, 0, 64);
-    assert_int_equal(openssl_verify(pub, digest, h->rsp), 1);
+    assert_int_equal(p256_verify(pub, digest, h->rsp), 1);
     digest[0] ^= 1;
-    assert_int_equal(openssl_verify(pub, digest, h->rsp), 0);
+    assert_int_equal(p256_verify(pub, digest, h->rsp), 0);
 }
 
 static void test_sign_from_tempkey_verifies(void **state)
@@ -168,7 +106,7 @@ static void test_sign_from_tempkey_verifies(void **state)
     memset(digest, 0x77, sizeof digest);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_NONCE, 0x03, 0, digest, 32), 0);
     h_cmd_data(h, MOAT_ATECC_OP_SIGN, 0x80, 0, NULL, 0, 64);
-    assert_int_equal(openssl_verify(pub, digest, h->rsp), 1);
+    assert_int_equal(p256_verify(pub, digest, h->rsp), 1);
 }
 
 static void test_sign_refusals(void **state)
@@ -205,8 +143,8 @@ static void test_verify_external_matches_and_miscompares(void **state)
     EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     uint8_t digest[32], data[128];
     memset(digest, 0x11, sizeof digest);
-    openssl_sign(k, digest, data);
-    xy_of(k, data + 64);
+    p256_sign(k, digest, data);
+    p256_xy_of(k, data + 64);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_NONCE, 0x43, 0, digest, 32), 0);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_VERIFY, 0x22, 0x0004, data, 128), 0);
     data[5] ^= 0x80;
@@ -227,7 +165,7 @@ static void test_verify_stored_key_in_slot(void **state)
     h_provision(h, false);
     EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     uint8_t xy[64], stored[96] = {0};
-    xy_of(k, xy);
+    p256_xy_of(k, xy);
     memcpy(stored + 4, xy, 32);
     memcpy(stored + 40, xy + 32, 32);
     for (uint8_t b = 0; b < 3; b++)
@@ -236,24 +174,11 @@ static void test_verify_stored_key_in_slot(void **state)
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_LOCK, 0x81, 0, NULL, 0), 0);
     uint8_t digest[32], sig[64];
     memset(digest, 0x99, sizeof digest);
-    openssl_sign(k, digest, sig);
+    p256_sign(k, digest, sig);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_NONCE, 0x03, 0, digest, 32), 0);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_VERIFY, 0x00, 9, sig, 64), 0);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_VERIFY, 0x00, 0, sig, 64), EXEC); /* private */
     EVP_PKEY_free(k);
-}
-
-static void openssl_ecdh(EVP_PKEY *mine, const uint8_t peer_xy[64], uint8_t out[32])
-{
-    EVP_PKEY *peer = pkey_from_xy(peer_xy);
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
-    size_t n = 32;
-    assert_int_equal(EVP_PKEY_derive_init(ctx), 1);
-    assert_int_equal(EVP_PKEY_derive_set_peer(ctx, peer), 1);
-    assert_int_equal(EVP_PKEY_derive(ctx, out, &n), 1);
-    assert_int_equal(n, 32);
-    EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(peer);
 }
 
 static void test_ecdh_clear_output_matches_openssl(void **state)
@@ -263,8 +188,8 @@ static void test_ecdh_clear_output_matches_openssl(void **state)
     uint8_t chip_pub[64], peer_xy[64], want[32];
     genkey(h, 0, chip_pub);
     EVP_PKEY *peer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    xy_of(peer, peer_xy);
-    openssl_ecdh(peer, chip_pub, want);
+    p256_xy_of(peer, peer_xy);
+    p256_ecdh(peer, chip_pub, want);
     h_cmd_data(h, MOAT_ATECC_OP_ECDH, 0x0C, 0, peer_xy, 64, 32);
     assert_memory_equal(h->rsp, want, 32);
     h_cmd_data(h, MOAT_ATECC_OP_ECDH, 0x00, 0, peer_xy, 64, 32); /* compatible mode */
@@ -279,8 +204,8 @@ static void test_ecdh_to_tempkey_and_to_next_slot(void **state)
     uint8_t chip_pub[64], peer_xy[64], want[32];
     genkey(h, 2, chip_pub);
     EVP_PKEY *peer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    xy_of(peer, peer_xy);
-    openssl_ecdh(peer, chip_pub, want);
+    p256_xy_of(peer, peer_xy);
+    p256_ecdh(peer, chip_pub, want);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x08, 2, peer_xy, 64), 0);
     h_cmd_data(h, MOAT_ATECC_OP_INFO, 0x02, 0, NULL, 0, 4);
     assert_true(h->rsp[1] & 0x80); /* TempKey valid */
@@ -298,7 +223,7 @@ static void test_ecdh_refusals(void **state)
     uint8_t pub[64], peer_xy[64];
     genkey(h, 0, pub);
     EVP_PKEY *peer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    xy_of(peer, peer_xy);
+    p256_xy_of(peer, peer_xy);
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0C, 1, peer_xy, 64), EXEC);  /* no ECDH */
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0C, 5, peer_xy, 64), EXEC);  /* data */
     assert_int_equal(h_cmd(h, MOAT_ATECC_OP_ECDH, 0x0E, 0, peer_xy, 64), PARSE); /* encrypted */
