@@ -21,7 +21,7 @@ openssl x509 -req -in device.csr -CA device-ca.crt -CAkey device-ca.key -CAcreat
 
 PORT=$(free_port)
 t_bg openssl s_server -accept "127.0.0.1:$PORT" -cert server.crt -key server.key \
-    -CAfile device-ca.crt -Verify 2 -verify_return_error -quiet
+    -CAfile device-ca.crt -Verify 2 -verify_return_error -quiet >/dev/null 2>&1
 wait_port "$PORT"
 run_hs() { "$B/bench_tls_handshake" "$PORT" server-ca.crt "$1" "$2" "$SECS"; }
 pem=$(run_hs device.crt "file:$T_DIR/pki/device.key")
@@ -38,8 +38,9 @@ keyfile $T_DIR/pki/server.key
 require_certificate true
 allow_anonymous true
 persistence false
+$( [ "$(id -u)" -eq 0 ] && echo "user root" )
 CONF
-t_bg /usr/sbin/mosquitto -c "$T_DIR/mq.conf"
+t_bg /usr/sbin/mosquitto -c "$T_DIR/mq.conf" 2>/dev/null
 wait_port "$MQ_TLS"
 seq 1 "$N" | sed 's/^/payload-/' > "$T_DIR/lines"
 now() { date +%s.%N; }

@@ -8,6 +8,7 @@
 #ifndef MOAT_SE_H
 #define MOAT_SE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,13 +51,18 @@ typedef struct moat_se {
     void *ctx;
     const char *backend;       /* "atecc608", "pkcs11", "file" */
     moat_se_counters counters;
+    uint8_t public_key[64];    /* cached after the first successful moat_se_public_key: the
+                                  key does not change under an open handle, and on an
+                                  ATECC608 each GenKey(public) costs ~100 ms */
+    bool public_key_cached;
     char detail[192];          /* the last failure in words (chip status, CKR_ name, file) */
 } moat_se;
 
 /* Short name of a status; with MOAT_CONFIG_EXPLAIN a sentence with the usual fix. */
 const char *moat_se_strerror(moat_se_status s);
 
-/* The four operations, through the ops table, counted. */
+/* The four operations, through the ops table, counted (element operations only: the public
+ * key is read from the element once per handle, then from the cache). */
 moat_se_status moat_se_public_key(moat_se *se, uint8_t pub[64]);
 moat_se_status moat_se_sign_digest(moat_se *se, const uint8_t digest[32], uint8_t sig[64]);
 moat_se_status moat_se_ecdh(moat_se *se, const uint8_t peer_pub[64], uint8_t secret[32]);

@@ -2,6 +2,8 @@
  * Backends: se_atecc.c (ATECC608), se_pkcs11.c (PKCS#11 tokens), se_file.c (PEM, development). */
 #include "moat/se.h"
 
+#include <string.h>
+
 #include "moat/config.h"
 
 const char *moat_se_strerror(moat_se_status s)
@@ -45,8 +47,15 @@ moat_se_status moat_se_public_key(moat_se *se, uint8_t pub[64])
         return MOAT_SE_ERR_ARGUMENT;
     if (!se->ops->public_key)
         return MOAT_SE_ERR_UNSUPPORTED;
-    se->counters.public_key++;
-    return se->ops->public_key(se->ctx, pub);
+    if (!se->public_key_cached) {
+        se->counters.public_key++;
+        moat_se_status st = se->ops->public_key(se->ctx, se->public_key);
+        if (st != MOAT_SE_OK)
+            return st;
+        se->public_key_cached = true;
+    }
+    memcpy(pub, se->public_key, 64);
+    return MOAT_SE_OK;
 }
 
 moat_se_status moat_se_sign_digest(moat_se *se, const uint8_t digest[32], uint8_t sig[64])

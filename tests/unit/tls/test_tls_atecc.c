@@ -117,6 +117,46 @@ static void test_handshake_with_atecc_key_costs_one_pubkey_one_nonce_one_sign(vo
     peer_stop(srv);
 }
 
+/* One handshake on `se` against a fresh s_server; returns the chip commands it took. */
+static uint32_t handshake_chip_commands(moat_se *se)
+{
+    unsigned short port = peer_free_port();
+    pid_t srv = peer_start(at("s_server2.log"),
+                           "exec openssl s_server -accept 127.0.0.1:%u -cert %s -key %s "
+                           "-CAfile %s -Verify 2 -verify_return_error -rev",
+                           port, at("server.crt"), at("server.key"), at("device-ca.crt"));
+    assert_int_equal(peer_wait_port(port), 0);
+    memset(&dev->stats, 0, sizeof dev->stats);
+    moat_posix_tcp tcp;
+    moat_transport lower;
+    moat_posix_tcp_init(&tcp);
+    assert_int_equal(moat_posix_tcp_connect(&tcp, "127.0.0.1", port, 3000), MOAT_POSIX_TCP_OK);
+    moat_posix_tcp_transport(&tcp, &lower);
+    moat_tls_config cfg = {.ca_file = at("server-ca.crt"), .cert_file = at("chip.crt"),
+                           .key = se, .server_name = "localhost", .now_ms = moat_posix_now_ms};
+    moat_tls *tls;
+    assert_int_equal(moat_tls_connect(&tls, &lower, &cfg), MOAT_TLS_OK);
+    moat_tls_free(tls);
+    moat_posix_tcp_close(&tcp);
+    peer_stop(srv);
+    uint32_t total = 0;
+    for (int k = 0; k < MOAT_ATECC_KIND_COUNT; k++)
+        total += dev->stats.commands[k];
+    return total;
+}
+
+static void test_reconnect_on_the_same_key_skips_the_public_key_read(void **state)
+{
+    (void)state;
+    moat_se se;
+    moat_se_atecc_ctx binding;
+    moat_se_init_atecc(&se, &binding, dev, 0);
+    assert_int_equal(handshake_chip_commands(&se), 3); /* GenKey(public) + Nonce + Sign */
+    assert_int_equal(handshake_chip_commands(&se), 2); /* Nonce + Sign: ~100 ms saved */
+    assert_int_equal(se.counters.public_key, 1);
+    assert_int_equal(se.counters.sign, 2);
+}
+
 static void test_empty_key_slot_fails_before_the_handshake_with_the_chip_status(void **state)
 {
     (void)state;
@@ -136,6 +176,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake_with_atecc_key_costs_one_pubkey_one_nonce_one_sign),
+        cmocka_unit_test(test_reconnect_on_the_same_key_skips_the_public_key_read),
         cmocka_unit_test(test_empty_key_slot_fails_before_the_handshake_with_the_chip_status),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
