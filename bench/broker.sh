@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/broker.sh BUILD_DIR - moatd and Debian mosquitto side by side, same machine, same load
-# generator (bench/loadgen.c, built here with cc -O2), one after the other on idle brokers.
+# generator (bench/loadgen.c, built here with cc -O2 against the build's MQTT codec), one after
+# the other on idle brokers.
 # Prints the ratio moatd/mosquitto first. Runs in about a minute and a half.
 #   QoS 0 / QoS 1 msgs/s   messages received by all subscribers per second, 64-byte payloads:
 #                          1->1 (one stream), 10->10 (ten independent publisher->subscriber
@@ -14,7 +15,9 @@ set -euo pipefail
 BUILD_DIR=${1:?usage: bench/broker.sh BUILD_DIR}
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MOATD=$BUILD_DIR/moatd
+# free_port, wait_port, t_bg and a temp dir removed (with every peer stopped) on exit
+MOAT_SRC_DIR=$SRC_DIR MOAT_BUILD_DIR=$BUILD_DIR . "$SRC_DIR/tests/lib/moat_test.sh"
+T=$T_DIR
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 SECS=${BENCH_SECONDS:-3}
 IDLE=${BENCH_IDLE:-5000}
@@ -35,30 +38,11 @@ if [ "$(ulimit -n)" -lt $((IDLE + 200)) ]; then
     IDLE=$(( $(ulimit -n) - 200 ))
 fi
 
-T=$(mktemp -d /tmp/moat-bench.XXXXXX)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-    [ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $T" >&2 || rm -rf "$T"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_port() {
-    local i
-    for ((i = 0; i < 200; i++)); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "bench: port $1 did not open" >&2
-    exit 1
-}
-
 echo "building the load generator and a test PKI..." >&2
-cc -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -o "$T/loadgen" "$SRC_DIR/bench/loadgen.c" -lssl -lcrypto
+[ -f "$BUILD_DIR/libmoat_codec.a" ] || { echo "bench: no libmoat_codec.a in $BUILD_DIR (build moatd first)" >&2; exit 1; }
+cc -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+    -I"$SRC_DIR/include" -o "$T/loadgen" "$SRC_DIR/bench/loadgen.c" "$BUILD_DIR/libmoat_codec.a" \
+    -lssl -lcrypto
 bash "$SRC_DIR/tests/lib/pki.sh" "$T/pki" >/dev/null
 LG=$T/loadgen
 PKI=$T/pki
@@ -66,12 +50,11 @@ PKI=$T/pki
 # --- the two brokers, configured alike: plain + mutual-TLS listener, in-flight 100, queue 1000,
 # TCP_NODELAY (moatd always sets it), no persistence of clean sessions, logging at errors only ---
 MD_TCP=$(free_port); MD_TLS=$(free_port)
-"$MOATD" --profile mqtt --listen "127.0.0.1:$MD_TCP" --tls-listen "127.0.0.1:$MD_TLS" \
+t_bg "$MOATD" --profile mqtt --listen "127.0.0.1:$MD_TCP" --tls-listen "127.0.0.1:$MD_TLS" \
     --cert "$PKI/server.crt" --key "$PKI/server.key" --cafile "$PKI/device-ca.crt" \
     --data-dir "$T/moatd-data" --log-level error --max-inflight 100 \
-    --max-queued-messages 1000 2>"$T/moatd.log" &
-MD_PID=$!
-PIDS+=("$MD_PID")
+    --max-queued-messages 1000 2>"$T/moatd.log"
+MD_PID=$T_LAST_PID
 
 MQ_TCP=$(free_port); MQ_TLS=$(free_port)
 # `user`: mosquitto started as root would drop to the mosquitto user, which cannot read the
@@ -92,9 +75,8 @@ keyfile $PKI/server.key
 cafile $PKI/device-ca.crt
 require_certificate true
 EOF
-"$MOSQUITTO" -c "$T/mosquitto.conf" 2>"$T/mosquitto.log" &
-MQ_PID=$!
-PIDS+=("$MQ_PID")
+t_bg "$MOSQUITTO" -c "$T/mosquitto.conf" 2>"$T/mosquitto.log"
+MQ_PID=$T_LAST_PID
 wait_port "$MD_TCP"; wait_port "$MD_TLS"; wait_port "$MQ_TCP"; wait_port "$MQ_TLS"
 
 # value KEY OUTPUT: the number after KEY= in OUTPUT

@@ -1,5 +1,6 @@
 /* bench/loadgen.c - the MQTT load generator of bench/broker.sh: one epoll thread, raw MQTT 3.1.1
- * packets, optional TLS (OpenSSL). Built by the script (cc -O2), not part of the CMake build.
+ * packets from the project's codec (moat/mqtt_codec.h, libmoat_codec.a of the build), optional
+ * TLS (OpenSSL). Built by the script (cc -O2), not part of the CMake build.
  *
  *   loadgen pubsub --port P --pubs N --subs M --qos Q [--seconds S] [--size B]
  *       N publishers and M subscribers; subscriber j listens to publisher (j mod N)'s topic.
@@ -32,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "moat/mqtt_codec.h"
+
 #define WINDOW 256        /* QoS 0: messages a publisher may be ahead of its slowest subscriber */
 #define QOS1_INFLIGHT 100 /* QoS 1: unacknowledged PUBLISHes per publisher */
 
@@ -53,6 +56,10 @@ typedef struct client {
     uint64_t unacked;    /* publisher QoS 1: PUBACKs outstanding */
     uint64_t received;   /* subscriber: PUBLISHes received */
     uint16_t next_pid;
+    uint8_t *pub;        /* publisher: its encoded PUBLISH, the same for every message but
+                            for the packet id (encoded once: the generator must stay cheaper
+                            than the broker it measures) */
+    size_t pub_len;
     buf in, out;
 } client;
 
@@ -108,45 +115,23 @@ static void buf_drop(buf *b, size_t n)
     b->len -= n;
 }
 
-static size_t put_varint(uint8_t *out, size_t v)
+/* The codec only refuses what this program never builds (bad UTF-8, oversized packets). */
+static void encoded(moat_mqtt_status st, const char *what)
 {
-    size_t i = 0;
-    do {
-        uint8_t d = (uint8_t)(v % 128);
-        v /= 128;
-        out[i++] = (uint8_t)(d | (v ? 0x80 : 0));
-    } while (v);
-    return i;
-}
-
-static void put_packet(buf *b, uint8_t first, const uint8_t *body, size_t n)
-{
-    uint8_t hdr[5];
-    hdr[0] = first;
-    size_t h = 1 + put_varint(hdr + 1, n);
-    buf_put(b, hdr, h);
-    buf_put(b, body, n);
-}
-
-static size_t put_str(uint8_t *p, const char *s)
-{
-    size_t n = strlen(s);
-    p[0] = (uint8_t)(n >> 8);
-    p[1] = (uint8_t)n;
-    memcpy(p + 2, s, n);
-    return n + 2;
+    if (st != MOAT_MQTT_OK) {
+        fprintf(stderr, "loadgen: cannot encode %s: %s\n", what, moat_mqtt_strerror(st));
+        exit(1);
+    }
 }
 
 static void send_connect(client *c, const char *id)
 {
-    uint8_t body[128];
-    size_t n = put_str(body, "MQTT");
-    body[n++] = 4;    /* protocol level 3.1.1 */
-    body[n++] = 0x02; /* clean session */
-    body[n++] = 0x02; /* keep-alive 600 s */
-    body[n++] = 0x58;
-    n += put_str(body + n, id);
-    put_packet(&c->out, 0x10, body, n);
+    uint8_t p[128];
+    size_t n;
+    moat_mqtt_connect cp = {.client_id = {(const uint8_t *)id, (uint16_t)strlen(id)},
+                            .keep_alive_s = 600, .clean_session = true};
+    encoded(moat_mqtt_encode_connect(p, sizeof p, &cp, &n), "CONNECT");
+    buf_put(&c->out, p, n);
 }
 
 static void topic_of(int stream, char out[32])
@@ -156,31 +141,39 @@ static void topic_of(int stream, char out[32])
 
 static void send_subscribe(client *c)
 {
-    uint8_t body[64];
+    uint8_t p[64];
+    size_t n;
     char topic[32];
     topic_of(c->stream, topic);
-    body[0] = 0;
-    body[1] = 1;
-    size_t n = 2 + put_str(body + 2, topic);
-    body[n++] = (uint8_t)opt.qos;
-    put_packet(&c->out, 0x82, body, n);
+    moat_mqtt_sub_entry e = {.filter = {(const uint8_t *)topic, (uint16_t)strlen(topic)},
+                             .qos = (uint8_t)opt.qos};
+    encoded(moat_mqtt_encode_subscribe(p, sizeof p, 1, &e, 1, &n), "SUBSCRIBE");
+    buf_put(&c->out, p, n);
 }
 
 static void send_publish(client *c, const uint8_t *payload)
 {
-    uint8_t body[2048];
-    char topic[32];
-    topic_of(c->stream, topic);
-    size_t n = put_str(body, topic);
+    if (!c->pub) {
+        uint8_t p[2048];
+        char topic[32];
+        topic_of(c->stream, topic);
+        moat_mqtt_publish pub = {.topic = {(const uint8_t *)topic, (uint16_t)strlen(topic)},
+                                 .payload = payload, .payload_len = (size_t)opt.size,
+                                 .qos = (uint8_t)opt.qos, .packet_id = opt.qos ? 1 : 0};
+        encoded(moat_mqtt_encode_publish(p, sizeof p, &pub, &c->pub_len), "PUBLISH");
+        if (!(c->pub = malloc(c->pub_len)))
+            die("out of memory");
+        memcpy(c->pub, p, c->pub_len);
+    }
     if (opt.qos) {
         if (++c->next_pid == 0)
             c->next_pid = 1;
-        body[n++] = (uint8_t)(c->next_pid >> 8);
-        body[n++] = (uint8_t)c->next_pid;
+        uint8_t *pid = c->pub + c->pub_len - (size_t)opt.size - 2; /* just before the payload */
+        pid[0] = (uint8_t)(c->next_pid >> 8);
+        pid[1] = (uint8_t)c->next_pid;
         c->unacked++;
     }
-    memcpy(body + n, payload, (size_t)opt.size);
-    put_packet(&c->out, (uint8_t)(0x30 | (opt.qos << 1)), body, n + (size_t)opt.size);
+    buf_put(&c->out, c->pub, c->pub_len);
     c->sent++;
 }
 
@@ -232,6 +225,7 @@ static void free_client(client *c)
     close(c->fd);
     free(c->in.p);
     free(c->out.p);
+    free(c->pub);
     free(c);
 }
 
@@ -310,8 +304,12 @@ static void on_packet(client *c, uint8_t first, const uint8_t *body, size_t n)
         c->received++;
         if ((first >> 1) & 3) {
             size_t tl = (size_t)body[0] << 8 | body[1];
-            uint8_t ack[2] = {body[2 + tl], body[3 + tl]};
-            put_packet(&c->out, 0x40, ack, 2);
+            uint8_t ack[4];
+            size_t an;
+            encoded(moat_mqtt_encode_ack(ack, sizeof ack, MOAT_MQTT_PUBACK,
+                                         (uint16_t)(body[2 + tl] << 8 | body[3 + tl]), &an),
+                    "PUBACK");
+            buf_put(&c->out, ack, an);
         }
         break;
     case 4: /* PUBACK */
@@ -323,25 +321,21 @@ static void on_packet(client *c, uint8_t first, const uint8_t *body, size_t n)
     }
 }
 
+/* Hands every complete packet in c->in to on_packet; framing by the codec's header reader. */
 static void parse_in(client *c)
 {
     size_t off = 0;
-    while (c->in.len - off >= 2) {
-        size_t len = 0, mult = 1, i = off + 1;
-        bool done = false;
-        while (i < c->in.len && i < off + 5) {
-            uint8_t b = c->in.p[i++];
-            len += (size_t)(b & 0x7f) * mult;
-            mult *= 128;
-            if (!(b & 0x80)) {
-                done = true;
-                break;
-            }
-        }
-        if (!done || c->in.len - i < len)
+    moat_mqtt_header h;
+    while (off < c->in.len) {
+        moat_mqtt_status st = moat_mqtt_peek_header(c->in.p + off, c->in.len - off, 0, &h);
+        if (st == MOAT_MQTT_NEED_MORE || (st == MOAT_MQTT_OK && c->in.len - off < h.packet_len))
             break;
-        on_packet(c, c->in.p[off], c->in.p + i, len);
-        off = i + len;
+        if (st != MOAT_MQTT_OK) {
+            fprintf(stderr, "loadgen: bad packet from the broker: %s\n", moat_mqtt_strerror(st));
+            exit(1);
+        }
+        on_packet(c, c->in.p[off], c->in.p + off + h.header_len, h.remaining_length);
+        off += h.packet_len;
     }
     buf_drop(&c->in, off);
 }

@@ -6,7 +6,9 @@
 set -euo pipefail
 
 BUILD=$(cd "${1:-build}" && pwd)
-MOAT="$BUILD/moat"
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+# $MOAT, free_port, wait_port, t_bg, and $T_DIR removed (every peer stopped) on exit
+MOAT_SRC_DIR=$SRC MOAT_BUILD_DIR=$BUILD . "$SRC/tests/lib/moat_test.sh"
 N0=${N0:-100000}   # QoS 0 messages
 N1=${N1:-20000}    # QoS 1 messages
 N2=${N2:-10000}    # QoS 2 messages
@@ -16,19 +18,12 @@ PAYLOAD=$(printf 'x%.0s' $(seq 64))  # 64 bytes
 [ -x "$MOAT" ] || { echo "bench: $MOAT not found; build first" >&2; exit 1; }
 command -v mosquitto_pub >/dev/null || { echo "bench: mosquitto_pub missing (scripts/deps.sh)" >&2; exit 1; }
 
-DIR=$(mktemp -d /tmp/moat-bench.XXXXXX)
-MQ_PID=""
-cleanup() {
-    [ -n "$MQ_PID" ] && kill "$MQ_PID" 2>/dev/null && wait "$MQ_PID" 2>/dev/null || true
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
-
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+DIR=$T_DIR
+PORT=$(free_port)
+# not start_mosquitto: its log_type all would log every message and slow the broker down
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nuser root\nlog_type error\n' "$PORT" > "$DIR/mq.conf"
-/usr/sbin/mosquitto -c "$DIR/mq.conf" 2>/dev/null &
-MQ_PID=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
+t_bg /usr/sbin/mosquitto -c "$DIR/mq.conf" 2>/dev/null
+wait_port "$PORT"
 
 HAVE_GNU_TIME=0
 [ -x /usr/bin/time ] && /usr/bin/time -f %M true 2>/dev/null && HAVE_GNU_TIME=1

@@ -8,33 +8,19 @@
 set -euo pipefail
 
 BUILD=$(cd "${1:-build}" && pwd)
-MOAT="$BUILD/moat"
-MOATD="$BUILD/moatd"
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+# $MOAT $MOATD, free_port, wait_port, t_bg, and $T_DIR removed (every peer stopped) on exit
+MOAT_SRC_DIR=$SRC MOAT_BUILD_DIR=$BUILD . "$SRC/tests/lib/moat_test.sh"
 for b in "$MOAT" "$MOATD"; do
     [ -x "$b" ] || { echo "demo: $b not found; build first (make build)" >&2; exit 1; }
 done
 
-DIR=$(mktemp -d /tmp/moat-demo.XXXXXX)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
+DIR=$T_DIR
 cd "$DIR"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 show_fail() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@" || true; }
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-    for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-    echo "demo: nothing listens on port $1" >&2
-    return 1
-}
 CHIP="emu:$DIR/chip.img"
 
 say "1. The chip: an ATECC608 (emulated, byte-exact) gets a P-256 key in slot 0"
@@ -75,9 +61,8 @@ openssl x509 -req -in broker.csr -CA broker-root.crt -CAkey broker-root.key -CAc
     -days 365 -extfile broker.ext -out broker.crt 2>/dev/null
 PORT=$(free_port)
 echo "$ moatd --profile aws --tls-listen 127.0.0.1:$PORT --cert broker.crt --key broker.key --cafile ca/root.crt"
-"$MOATD" --profile aws --tls-listen "127.0.0.1:$PORT" --cert broker.crt --key broker.key \
-    --cafile ca/root.crt --data-dir "$DIR/moatd" --log-file "$DIR/moatd.log" &
-PIDS+=($!)
+t_bg "$MOATD" --profile aws --tls-listen "127.0.0.1:$PORT" --cert broker.crt --key broker.key \
+    --cafile ca/root.crt --data-dir "$DIR/moatd" --log-file "$DIR/moatd.log"
 wait_port "$PORT"
 echo "moatd listens on 127.0.0.1:$PORT (TLS, client certificates required)"
 
@@ -86,10 +71,9 @@ say "7. The device connects with nothing but the chip: key in slot 0, chain from
 openssl ecparam -name prime256v1 -genkey -noout -out app.key
 "$MOAT" cert issue --ca ca --pubkey app.key --cn backend-app --out app.crt >/dev/null
 cat app.crt ca/signer.crt > app-chain.crt   # the broker trusts the root: send the signer too
-"$MOAT" sub -h localhost -p "$PORT" --cafile broker-root.crt --cert app-chain.crt --key app.key \
-    -i backend-app -t 'devices/+/telemetry' -q 1 -v -C 1 -W 15 > received.txt &
-SUB=$!
-PIDS+=($SUB)
+t_bg "$MOAT" sub -h localhost -p "$PORT" --cafile broker-root.crt --cert app-chain.crt \
+    --key app.key -i backend-app -t 'devices/+/telemetry' -q 1 -v -C 1 -W 15 > received.txt
+SUB=$T_LAST_PID
 sleep 1
 show "$MOAT" pub -h localhost -p "$PORT" --cafile broker-root.crt --se "$CHIP" -d \
     -i demo-device -t devices/demo-device/telemetry -q 1 -m '{"temperature": 21.5}'

@@ -188,8 +188,6 @@ moat_cert_status moat_cert_def_from_der(const uint8_t *der, size_t der_len,
                                         moat_cert_signer_id_where where, moat_cert_def *def);
 /* Checks every location of `def` against its template (the same checks the parser makes). */
 moat_cert_status moat_cert_def_check(const moat_cert_def *def);
-/* True when the certificate is a CA (basicConstraints cA TRUE). */
-bool moat_cert_der_is_ca(const uint8_t *der, size_t der_len);
 
 /* ---- compress and rebuild ---- */
 /* Inputs to serial derivation and the AKI that are not in the 72 bytes. */

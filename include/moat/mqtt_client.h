@@ -134,7 +134,6 @@ typedef struct {
     void *trace_user;
     /* connection */
     bool connected;
-    bool clean_session;
     uint32_t keep_alive_ms;
     uint32_t pingresp_timeout_ms;
     uint32_t last_tx_ms;     /* when a packet was last sent (keep-alive is client->broker) */

@@ -117,6 +117,14 @@ bool moatd_conn_send_raw(moatd_conn *c, const uint8_t *p, size_t len)
     return true;
 }
 
+bool moatd_conn_send_ack(moatd_conn *c, moat_mqtt_type type, uint16_t pid)
+{
+    uint8_t b[4];
+    size_t n;
+    moat_mqtt_encode_ack(b, sizeof(b), type, pid, &n);
+    return moatd_conn_send_raw(c, b, n);
+}
+
 bool moatd_conn_send_publish(moatd_conn *c, moatd_msg *m, uint8_t qos, uint16_t pid,
                              bool retain, bool dup)
 {
@@ -207,6 +215,9 @@ static int flush_plain(moatd_conn *c)
     struct iovec iov[MAX_IOV];
     while (c->out_head) {
         int n = gather(c, iov);
+        size_t want = 0;
+        for (int i = 0; i < n; i++)
+            want += iov[i].iov_len;
         ssize_t w = writev(c->fd, iov, n);
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -216,6 +227,8 @@ static int flush_plain(moatd_conn *c)
             return -1;
         }
         out_advance(c, (size_t)w);
+        if ((size_t)w < want)
+            return 0; /* the socket buffer is full: another writev would only say EAGAIN */
     }
     return 0;
 }
@@ -288,7 +301,6 @@ static void flush_memory(moatd_conn *c)
             c->mem_len += k;
             total += iov[i].iov_len;
         }
-        c->mem_out += total;
         out_advance(c, total);
     }
 }
@@ -391,10 +403,11 @@ static ssize_t process_packets(moatd_conn *c, const uint8_t *buf, size_t len)
             return -1;
         }
         off += p.header.packet_len;
-        c->last_rx_ms = moatd_now_ms(); /* MQTT-3.1.2-24: any control packet resets it */
         if (!dispatch(c, &p))
             return -1;
     }
+    if (off > 0) /* MQTT-3.1.2-24: any control packet resets it; one clock read per batch */
+        c->last_rx_ms = moatd_now_ms();
     return c->dead ? -1 : (ssize_t)off;
 }
 

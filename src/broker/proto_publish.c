@@ -34,14 +34,6 @@ void moatd_msg_unref(moatd_msg *m)
         free(m);
 }
 
-static void send_ack(moatd_conn *c, moat_mqtt_type type, uint16_t pid)
-{
-    uint8_t b[4];
-    size_t n;
-    moat_mqtt_encode_ack(b, sizeof(b), type, pid, &n);
-    moatd_conn_send_raw(c, b, n);
-}
-
 static void call_service(moatd_service_sub *svc, const moatd_msg *m, uint8_t qos,
                          const moatd_conn *from)
 {
@@ -54,7 +46,7 @@ static void call_service(moatd_service_sub *svc, const moatd_msg *m, uint8_t qos
     svc->cb(svc->ctx, &sm);
 }
 
-void moatd_route(moatd_server *srv, moatd_msg *m, const moatd_conn *from)
+static void route(moatd_server *srv, moatd_msg *m, const moatd_conn *from)
 {
     if (moatd_topics_match(srv->topics, moatd_msg_topic(m), m->topic_len, &srv->matches) < 0) {
         moatd_logf(MOATD_LOG_ERROR, "route", "out of memory routing %s", moatd_msg_topic(m));
@@ -85,7 +77,15 @@ void moatd_route(moatd_server *srv, moatd_msg *m, const moatd_conn *from)
         free(v);
 }
 
-/* Makes the shared message, stores it as retained if asked, and routes it. */
+void moatd_publish(moatd_server *srv, moatd_msg *m, const moatd_conn *from)
+{
+    srv->stats.msgs_received++;
+    if (m->retain)
+        moatd_retain_update(srv, m);
+    route(srv, m, from);
+}
+
+/* Makes the shared message of a PUBLISH and publishes it. */
 static void publish_msg(moatd_server *srv, const moat_mqtt_publish *p, const moatd_conn *from)
 {
     moatd_msg *m = moatd_msg_new(p->topic.data, p->topic.len, p->payload, p->payload_len,
@@ -94,10 +94,7 @@ static void publish_msg(moatd_server *srv, const moat_mqtt_publish *p, const moa
         moatd_logf(MOATD_LOG_ERROR, "publish", "out of memory for a message");
         return;
     }
-    srv->stats.msgs_received++;
-    if (p->retain)
-        moatd_retain_update(srv, m);
-    moatd_route(srv, m, from);
+    moatd_publish(srv, m, from);
     moatd_msg_unref(m);
 }
 
@@ -134,19 +131,19 @@ bool moatd_handle_publish(moatd_conn *c, const moat_mqtt_publish *p)
             moatd_session_qos2_add(srv, c->sess, p->packet_id);
             publish_msg(srv, p, c);
         }
-        send_ack(c, MOAT_MQTT_PUBREC, p->packet_id);
+        moatd_conn_send_ack(c, MOAT_MQTT_PUBREC, p->packet_id);
         return !c->dead;
     }
     publish_msg(srv, p, c);
     if (p->qos == 1)
-        send_ack(c, MOAT_MQTT_PUBACK, p->packet_id); /* MQTT-4.3.2-2 */
+        moatd_conn_send_ack(c, MOAT_MQTT_PUBACK, p->packet_id); /* MQTT-4.3.2-2 */
     return !c->dead;
 }
 
 bool moatd_handle_pubrel(moatd_conn *c, uint16_t pid)
 {
     moatd_session_qos2_del(c->srv, c->sess, pid);
-    send_ack(c, MOAT_MQTT_PUBCOMP, pid); /* MQTT-4.3.3-2: PUBCOMP even for an unknown id */
+    moatd_conn_send_ack(c, MOAT_MQTT_PUBCOMP, pid); /* MQTT-4.3.3-2: even for an unknown id */
     return true;
 }
 
@@ -156,7 +153,7 @@ bool moatd_handle_puback(moatd_conn *c, moat_mqtt_type type, uint16_t pid)
     bool known = moatd_session_ack(srv, c->sess, type, pid);
     if (type == MOAT_MQTT_PUBREC) {
         /* MQTT-4.3.3-1: answer PUBREC with PUBREL (also for a repeated PUBREC) */
-        send_ack(c, MOAT_MQTT_PUBREL, pid);
+        moatd_conn_send_ack(c, MOAT_MQTT_PUBREL, pid);
     }
     if (!known)
         moatd_log(MOATD_LOG_DEBUG, "ack", "client", c->sess->client_id, "type",

@@ -106,9 +106,7 @@ bool moatd_handle_unsubscribe(moatd_conn *c, const moat_mqtt_subscribe *s)
         filter_copy(&e, filter, sizeof(filter));
         moatd_session_unsubscribe(c->srv, c->sess, filter);
     }
-    uint8_t b[4];
-    size_t n;
-    moat_mqtt_encode_ack(b, sizeof(b), MOAT_MQTT_UNSUBACK, s->packet_id, &n);
-    moatd_conn_send_raw(c, b, n); /* MQTT-3.10.4-4: UNSUBACK even if nothing matched */
+    /* MQTT-3.10.4-4: UNSUBACK even if nothing matched */
+    moatd_conn_send_ack(c, MOAT_MQTT_UNSUBACK, s->packet_id);
     return true;
 }

@@ -5,11 +5,19 @@
 #include "broker/log.h"
 #include "broker/server.h"
 
+/* $SYS topics describe the running broker: a value reloaded after a restart would be wrong,
+ * and writing ~20 rows every sys_interval would cost a commit for nothing (mosquitto does
+ * not persist them either). They stay retained in memory only. */
+static bool persistable(const char *topic)
+{
+    return strncmp(topic, "$SYS/", 5) != 0;
+}
+
 static void store_retained(moatd_server *srv, const moatd_msg *m, bool clear)
 {
-    if (srv->store == NULL)
-        return;
     const char *t = moatd_msg_topic(m);
+    if (srv->store == NULL || !persistable(t))
+        return;
     moatd_store_status st = clear ? moatd_store_retain_delete(srv->store, t)
                                   : moatd_store_retain_put(srv->store, t, m->payload,
                                                            m->payload_len, m->qos);
@@ -19,21 +27,24 @@ static void store_retained(moatd_server *srv, const moatd_msg *m, bool clear)
 void moatd_retain_update(moatd_server *srv, moatd_msg *m)
 {
     const char *t = moatd_msg_topic(m);
-    moatd_msg *old = moatd_dict_del(srv->retained, t, m->topic_len);
+    bool clear = m->payload_len == 0; /* MQTT-3.3.1-10: zero bytes clear the topic */
+    moatd_msg *old;
+    if (clear) {
+        old = moatd_dict_del(srv->retained, t, m->topic_len);
+    } else {
+        /* replacing a topic's message reuses its table entry: no allocation */
+        old = moatd_dict_get(srv->retained, t, m->topic_len);
+        if (moatd_dict_set(srv->retained, t, m->topic_len, moatd_msg_ref(m)) == NULL) {
+            moatd_msg_unref(m);
+            return;
+        }
+        srv->stats.retained_count++;
+    }
     if (old) {
         moatd_msg_unref(old);
         srv->stats.retained_count--;
     }
-    if (m->payload_len == 0) {
-        store_retained(srv, m, true); /* MQTT-3.3.1-10: zero bytes clear the topic */
-        return;
-    }
-    if (moatd_dict_set(srv->retained, t, m->topic_len, moatd_msg_ref(m)) == NULL) {
-        moatd_msg_unref(m);
-        return;
-    }
-    srv->stats.retained_count++;
-    store_retained(srv, m, false);
+    store_retained(srv, m, clear);
 }
 
 static bool has_wildcard(const char *f)

@@ -233,9 +233,9 @@ int moatd_server_start(moatd_server *srv, char *err, size_t errlen)
             return -1;
     }
     moatd_loop_set_before_sleep(srv->loop, before_sleep, srv);
-    srv->housekeeping_timer = moatd_loop_add_timer(srv->loop, HOUSEKEEPING_MS, housekeeping, srv);
+    moatd_loop_add_timer(srv->loop, HOUSEKEEPING_MS, housekeeping, srv);
     if (srv->cfg.sys_interval)
-        srv->sys_timer = moatd_loop_add_timer(srv->loop, 0, sys_publish, srv);
+        moatd_loop_add_timer(srv->loop, 0, sys_publish, srv);
     const char *sync = srv->store == NULL ? "none"
                        : moatd_store_sync_mode(srv->store) == MOATD_STORE_SYNC_FULL ? "full"
                                                                                 : "normal";

@@ -178,14 +178,13 @@ struct moatd_conn {
     int64_t accepted_ms, last_rx_ms;
     int64_t keepalive_ms;       /* 1.5 x keep-alive (MQTT-3.1.2-24); 0 = none */
     moatd_msg *will;            /* the will message, held until a clean DISCONNECT */
-    uint8_t will_qos;
     void *auth_data;
     uint64_t dropped;           /* QoS 0 messages dropped because the client is slow */
     moatd_conn *prev, *next;    /* all connections (housekeeping walks them) */
     moatd_conn *flush_next;
     moatd_conn *dead_next;
-    uint64_t mem_out;           /* in-memory connections: bytes "written" */
-    uint8_t *mem_buf;           /* ... the first MOATD_MEM_OUT_MAX of them, for tests */
+    uint8_t *mem_buf;           /* in-memory connections: the first MOATD_MEM_OUT_MAX bytes
+                                   "written", for tests */
     size_t mem_len, mem_cap;
 };
 
@@ -214,7 +213,6 @@ struct moatd_server {
     size_t out_free_n;
     uint64_t next_conn_id;
     uint8_t rbuf[MOATD_RBUF_LEN]; /* every read lands here first (one thread, one buffer) */
-    int64_t housekeeping_timer, sys_timer;
     uint32_t housekeeping_ticks;
     bool stopping;
 };
@@ -236,7 +234,7 @@ void moatd_server_end_iteration(moatd_server *srv);
 
 /* ---- conn.c ---- */
 /* A connection over fd (already accepted, non-blocking), or an in-memory one when fd < 0:
- * its output is kept in mem_buf (up to MOATD_MEM_OUT_MAX bytes, then only counted), for
+ * its output is kept in mem_buf (up to MOATD_MEM_OUT_MAX bytes, the rest is dropped), for
  * tests and the fuzzer. NULL when out of memory. */
 moatd_conn *moatd_conn_new(moatd_server *srv, int fd, const moatd_listener_rt *l,
                            const char *addr);
@@ -248,6 +246,8 @@ bool moatd_conn_input(moatd_conn *c, const uint8_t *data, size_t len);
 void moatd_conn_close(moatd_conn *c, const char *reason, bool clean);
 /* Queues a control packet (bytes copied). Returns false when out of memory. */
 bool moatd_conn_send_raw(moatd_conn *c, const uint8_t *p, size_t len);
+/* Queues a PUBACK, PUBREC, PUBREL, PUBCOMP or UNSUBACK for packet id pid. */
+bool moatd_conn_send_ack(moatd_conn *c, moat_mqtt_type type, uint16_t pid);
 /* Queues a PUBLISH of msg with the given QoS, packet id, retain and dup flags. */
 bool moatd_conn_send_publish(moatd_conn *c, moatd_msg *m, uint8_t qos, uint16_t pid,
                              bool retain, bool dup);
@@ -272,8 +272,10 @@ bool moatd_handle_pingreq(moatd_conn *c);
 bool moatd_handle_disconnect(moatd_conn *c);
 
 /* ---- routing (proto_publish.c) ---- */
-/* Routes msg to every matching subscriber and service; `from` may be NULL (service). */
-void moatd_route(moatd_server *srv, moatd_msg *m, const moatd_conn *from);
+/* A message enters the broker (client PUBLISH, will, service): counted, kept as the topic's
+ * retained message when m->retain, and routed to every matching subscriber and service.
+ * `from` may be NULL (service). */
+void moatd_publish(moatd_server *srv, moatd_msg *m, const moatd_conn *from);
 /* Sets or clears the retained message of m's topic (retained.c). */
 void moatd_retain_update(moatd_server *srv, moatd_msg *m);
 /* Sends the retained messages matching filter to a session (retained.c). */

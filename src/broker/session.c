@@ -116,14 +116,10 @@ static moatd_flight *flight_push(moatd_session *s)
 
 static void send_flight(moatd_conn *c, const moatd_flight *f, bool dup)
 {
-    if (f->state == MOATD_MSG_SENT_PUBREL) {
-        uint8_t b[4];
-        size_t n;
-        moat_mqtt_encode_ack(b, sizeof(b), MOAT_MQTT_PUBREL, f->pid, &n);
-        moatd_conn_send_raw(c, b, n);
-        return;
-    }
-    moatd_conn_send_publish(c, f->msg, f->qos, f->pid, f->retain, dup);
+    if (f->state == MOATD_MSG_SENT_PUBREL)
+        moatd_conn_send_ack(c, MOAT_MQTT_PUBREL, f->pid);
+    else
+        moatd_conn_send_publish(c, f->msg, f->qos, f->pid, f->retain, dup);
 }
 
 /* Starts sending one message (takes the reference): assigns an id and records it in flight. */

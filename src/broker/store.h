@@ -173,7 +173,7 @@ moatd_store_status moatd_store_load_retained(moatd_store *st, moatd_store_retain
 moatd_store_status moatd_store_probe(const char *data_dir, int *version, bool *in_use,
                                      char *err, size_t errlen);
 
-/* Row counts for --check-config and $SYS (sessions, subscriptions, messages, retained). */
+/* Row counts (sessions, subscriptions, messages, retained), for tests and diagnostics. */
 typedef struct {
     long long sessions, subscriptions, messages, retained;
 } moatd_store_counts;

@@ -359,10 +359,10 @@ static sqlite3_stmt *write_stmt(moatd_store *st, int q, moatd_store_status *r)
     return *r == MOATD_STORE_OK ? stmt(st, q) : NULL;
 }
 
-/* The shape of most writes: statement q keyed by ?1 = key (a client id or topic), with
- * ?2 = n when has_n. */
-static moatd_store_status write_key(moatd_store *st, int q, const char *key, bool has_n,
-                                    int64_t n, const char *what)
+/* The shape of most writes: statement q keyed by ?1 = key (a client id or topic), then
+ * ?2 = key2 when not NULL, then the integer n in the next parameter when has_n. */
+static moatd_store_status write_key(moatd_store *st, int q, const char *key, const char *key2,
+                                    bool has_n, int64_t n, const char *what)
 {
     if (!key)
         return MOATD_STORE_ERR_ARGUMENT;
@@ -370,9 +370,12 @@ static moatd_store_status write_key(moatd_store *st, int q, const char *key, boo
     sqlite3_stmt *s = write_stmt(st, q, &r);
     if (!s)
         return r;
-    bind_text(s, 1, key);
+    int i = 1;
+    bind_text(s, i++, key);
+    if (key2)
+        bind_text(s, i++, key2);
     if (has_n)
-        sqlite3_bind_int64(s, 2, n);
+        sqlite3_bind_int64(s, i, n);
     return run(st, s, what);
 }
 
@@ -421,7 +424,8 @@ bool moatd_store_pending(const moatd_store *st)
 moatd_store_status moatd_store_session_put(moatd_store *st, const char *client_id,
                                            int64_t last_seen)
 {
-    return write_key(st, Q_SESSION_PUT, client_id, true, last_seen, "cannot store a session");
+    return write_key(st, Q_SESSION_PUT, client_id, NULL, true, last_seen,
+                     "cannot store a session");
 }
 
 moatd_store_status moatd_store_session_delete(moatd_store *st, const char *client_id)
@@ -430,7 +434,7 @@ moatd_store_status moatd_store_session_delete(moatd_store *st, const char *clien
                              Q_SESSION_DEL_QOS2};
     moatd_store_status r = MOATD_STORE_OK;
     for (size_t i = 0; r == MOATD_STORE_OK && i < sizeof qs / sizeof qs[0]; i++)
-        r = write_key(st, qs[i], client_id, false, 0, "cannot delete a session");
+        r = write_key(st, qs[i], client_id, NULL, false, 0, "cannot delete a session");
     return r;
 }
 
@@ -439,30 +443,17 @@ moatd_store_status moatd_store_session_delete(moatd_store *st, const char *clien
 moatd_store_status moatd_store_sub_put(moatd_store *st, const char *client_id,
                                        const char *filter, uint8_t qos)
 {
-    if (!client_id || !filter || qos > 2)
+    if (!filter || qos > 2)
         return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r;
-    sqlite3_stmt *s = write_stmt(st, Q_SUB_PUT, &r);
-    if (!s)
-        return r;
-    bind_text(s, 1, client_id);
-    bind_text(s, 2, filter);
-    sqlite3_bind_int(s, 3, qos);
-    return run(st, s, "cannot store a subscription");
+    return write_key(st, Q_SUB_PUT, client_id, filter, true, qos, "cannot store a subscription");
 }
 
 moatd_store_status moatd_store_sub_delete(moatd_store *st, const char *client_id,
                                           const char *filter)
 {
-    if (!client_id || !filter)
+    if (!filter)
         return MOATD_STORE_ERR_ARGUMENT;
-    moatd_store_status r;
-    sqlite3_stmt *s = write_stmt(st, Q_SUB_DEL, &r);
-    if (!s)
-        return r;
-    bind_text(s, 1, client_id);
-    bind_text(s, 2, filter);
-    return run(st, s, "cannot delete a subscription");
+    return write_key(st, Q_SUB_DEL, client_id, filter, false, 0, "cannot delete a subscription");
 }
 
 /* --- outgoing messages --- */
@@ -520,7 +511,7 @@ moatd_store_status moatd_store_msg_delete(moatd_store *st, int64_t id)
 moatd_store_status moatd_store_msg_ack(moatd_store *st, const char *client_id,
                                        uint16_t packet_id)
 {
-    return write_key(st, Q_MSG_ACK, client_id, true, packet_id,
+    return write_key(st, Q_MSG_ACK, client_id, NULL, true, packet_id,
                      "cannot delete an acknowledged message");
 }
 
@@ -529,14 +520,14 @@ moatd_store_status moatd_store_msg_ack(moatd_store *st, const char *client_id,
 moatd_store_status moatd_store_qos2_in_put(moatd_store *st, const char *client_id,
                                            uint16_t packet_id)
 {
-    return write_key(st, Q_QOS2_PUT, client_id, true, packet_id,
+    return write_key(st, Q_QOS2_PUT, client_id, NULL, true, packet_id,
                      "cannot write a QoS 2 packet id");
 }
 
 moatd_store_status moatd_store_qos2_in_delete(moatd_store *st, const char *client_id,
                                               uint16_t packet_id)
 {
-    return write_key(st, Q_QOS2_DEL, client_id, true, packet_id,
+    return write_key(st, Q_QOS2_DEL, client_id, NULL, true, packet_id,
                      "cannot write a QoS 2 packet id");
 }
 
@@ -560,7 +551,8 @@ moatd_store_status moatd_store_retain_put(moatd_store *st, const char *topic,
 
 moatd_store_status moatd_store_retain_delete(moatd_store *st, const char *topic)
 {
-    return write_key(st, Q_RETAIN_DEL, topic, false, 0, "cannot delete a retained message");
+    return write_key(st, Q_RETAIN_DEL, topic, NULL, false, 0,
+                     "cannot delete a retained message");
 }
 
 /* --- loaders --- */
@@ -569,6 +561,15 @@ static const char *col_text(sqlite3_stmt *s, int i)
 {
     const unsigned char *t = sqlite3_column_text(s, i);
     return t ? (const char *)t : "";
+}
+
+/* A BLOB column and its length; SQLite hands back NULL for an empty one, callers get "". */
+static const uint8_t *col_blob(sqlite3_stmt *s, int i, size_t *len)
+{
+    static const uint8_t empty[1];
+    const void *p = sqlite3_column_blob(s, i);
+    *len = (size_t)sqlite3_column_bytes(s, i);
+    return p ? p : empty;
 }
 
 /* Steps a SELECT to its end, calling row(st, s, cb, ctx) for each row. */
@@ -603,7 +604,6 @@ static bool sub_row(sqlite3_stmt *s, void (*cb)(void), void *ctx)
 
 static bool msg_row(sqlite3_stmt *s, void (*cb)(void), void *ctx)
 {
-    static const uint8_t empty[1];
     moatd_store_msg m = {
         .id = sqlite3_column_int64(s, 0),
         .client_id = col_text(s, 1),
@@ -613,9 +613,7 @@ static bool msg_row(sqlite3_stmt *s, void (*cb)(void), void *ctx)
         .retain = sqlite3_column_int(s, 6) != 0,
         .state = (moatd_msg_state)sqlite3_column_int(s, 7),
     };
-    const void *p = sqlite3_column_blob(s, 4);
-    m.payload_len = (size_t)sqlite3_column_bytes(s, 4);
-    m.payload = p ? p : empty;
+    m.payload = col_blob(s, 4, &m.payload_len);
     return ((moatd_store_msg_cb)cb)(ctx, &m);
 }
 
@@ -626,10 +624,9 @@ static bool qos2_row(sqlite3_stmt *s, void (*cb)(void), void *ctx)
 
 static bool retain_row(sqlite3_stmt *s, void (*cb)(void), void *ctx)
 {
-    static const uint8_t empty[1];
-    const void *p = sqlite3_column_blob(s, 1);
-    size_t n = (size_t)sqlite3_column_bytes(s, 1);
-    return ((moatd_store_retain_cb)cb)(ctx, col_text(s, 0), p ? p : empty, n,
+    size_t n;
+    const uint8_t *p = col_blob(s, 1, &n);
+    return ((moatd_store_retain_cb)cb)(ctx, col_text(s, 0), p, n,
                                        (uint8_t)sqlite3_column_int(s, 2));
 }
 

@@ -15,7 +15,8 @@ typedef struct node {
     struct node *hash;
     moatd_match *subs;     /* owners subscribed to the filter ending at this node */
     size_t nsubs, capsubs;
-    char *key;             /* this node's level in the parent's dict; NULL for '+'/'#'/root */
+    const char *key;       /* this node's level: its key in the parent's dict (owned by the
+                              dict entry); NULL for '+'/'#'/root */
     size_t key_len;
 } node;
 
@@ -50,7 +51,6 @@ static void free_contents(node *n)
     if (n->hash)
         destroy_node(n->hash);
     free(n->subs);
-    free(n->key);
 }
 
 static void destroy_node(node *n)
@@ -98,13 +98,12 @@ static node *child_for(node *n, const char *lvl, size_t ll, bool create)
     if (c == NULL)
         return NULL;
     c->parent = n;
-    c->key = malloc(ll + 1);
-    if (c->key == NULL || moatd_dict_set(n->children, lvl, ll, c) == NULL) {
-        free(c->key);
+    moatd_dict_entry *e = moatd_dict_set(n->children, lvl, ll, c);
+    if (e == NULL) {
         free(c);
         return NULL;
     }
-    memcpy(c->key, lvl, ll);
+    c->key = e->key;
     c->key_len = ll;
     return c;
 }

@@ -9,7 +9,6 @@ bool moatd_will_set(moatd_conn *c, const moat_mqtt_connect *p)
         return true;
     c->will = moatd_msg_new(p->will_topic.data, p->will_topic.len, p->will_payload.data,
                             p->will_payload.len, p->will_qos, p->will_retain);
-    c->will_qos = p->will_qos;
     return c->will != NULL;
 }
 
@@ -21,10 +20,7 @@ void moatd_will_publish(moatd_conn *c)
     c->will = NULL;
     moatd_log(MOATD_LOG_INFO, "will", "client", c->sess ? c->sess->client_id : NULL, "topic",
               moatd_msg_topic(m), NULL);
-    c->srv->stats.msgs_received++;
-    if (m->retain)
-        moatd_retain_update(c->srv, m); /* MQTT-3.1.2-17 */
-    moatd_route(c->srv, m, c);
+    moatd_publish(c->srv, m, c); /* retained if the will says so (MQTT-3.1.2-17) */
     moatd_msg_unref(m);
 }
 

@@ -2,10 +2,10 @@
  * for to prove possession of a CA key (verification-cert). */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_util.h"
 #include "moat/x509.h"
 
 static int ca_usage(FILE *f, int rc)
@@ -20,15 +20,12 @@ static int ca_usage(FILE *f, int rc)
     return rc;
 }
 
-static int parse_uint(const char *s, const char *what, unsigned max, unsigned *out)
+/* A numeric option into an unsigned field (cli_parse_uint prints the usage error). */
+static int parse_uint(const char *val, const char *opt, unsigned long max, unsigned *out)
 {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || v > max) {
-        fprintf(stderr, "moat ca: %s must be a whole number from 0 to %u, not \"%s\"\n", what, max,
-                s);
+    unsigned long v;
+    if (!cli_parse_uint("moat ca", opt, val, max, &v))
         return -1;
-    }
     *out = (unsigned)v;
     return 0;
 }
@@ -183,14 +180,11 @@ static int ca_verification(int argc, char **argv)
 
 int moat_cli_ca(int argc, char **argv)
 {
-    if (argc < 2)
-        return ca_usage(stderr, 2);
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-        return ca_usage(stdout, 0);
-    if (!strcmp(argv[1], "init"))
-        return ca_init(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "verification-cert"))
-        return ca_verification(argc - 1, argv + 1);
-    fprintf(stderr, "moat ca: unknown subcommand '%s'\n", argv[1]);
-    return ca_usage(stderr, 2);
+    static const cli_command subs[] = {
+        {"init", ca_init, "create the root and signer CAs (keys mode 0600)"},
+        {"verification-cert", ca_verification,
+         "the certificate AWS IoT asks for when registering a CA"},
+    };
+    return cli_dispatch("moat ca", "usage: moat ca SUBCOMMAND ...  (moat ca SUBCOMMAND --help)",
+                        subs, sizeof subs / sizeof subs[0], argc, argv);
 }

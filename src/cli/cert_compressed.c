@@ -13,54 +13,29 @@
 #include <openssl/x509.h>
 
 #include "cli/cli.h"
+#include "cli/cli_util.h"
 #include "moat/atecc.h"
 #include "moat/atecc_locator.h"
 #include "moat/certcodec.h"
 #include "moat/chip_chain.h"
+#include "moat/x509.h"
 
 #define CERT_MAX 4096
 
 /* ---- files ---- */
-
-static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "moat cert: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    *len = fread(buf, 1, cap, f);
-    int more = fgetc(f) != EOF;
-    fclose(f);
-    if (more) {
-        fprintf(stderr, "moat cert: %s is larger than %zu bytes\n", path, cap);
-        return -1;
-    }
-    return 0;
-}
-
-static int write_file(const char *path, const uint8_t *buf, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
-        fprintf(stderr, "moat cert: cannot write %s: %s\n", path, strerror(errno));
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    return 0;
-}
 
 /* A certificate file, PEM or DER, as its exact DER bytes (no re-encoding). */
 static int load_cert(const char *path, uint8_t *der, size_t cap, size_t *len)
 {
     uint8_t raw[3 * CERT_MAX];
     size_t n;
-    if (read_file(path, raw, sizeof raw, &n) != 0)
+    if (cli_read_file("moat cert", path, raw, sizeof raw, &n) != 0)
         return -1;
     if (n > 0 && raw[0] == 0x30) {
-        if (n > cap)
+        if (n > cap) {
+            fprintf(stderr, "moat cert: %s is larger than %zu bytes of DER\n", path, cap);
             return -1;
+        }
         memcpy(der, raw, n);
         *len = n;
         return 0;
@@ -103,62 +78,21 @@ static int write_cert_pem(const char *path, const uint8_t *der, size_t len)
     return ok ? 0 : -1;
 }
 
-/* X||Y of a P-256 key from a PEM public key, certificate or private key. */
+/* X||Y of a P-256 key from a PEM public key, certificate, CSR or private key. */
 static int load_pubkey(const char *path, uint8_t xy[64])
 {
-    static const uint8_t prefix[27] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48,
-                                       0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A, 0x86, 0x48,
-                                       0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
-    BIO *bio = BIO_new_file(path, "r");
-    if (!bio) {
-        fprintf(stderr, "moat cert: cannot open %s\n", path);
-        return -1;
-    }
-    EVP_PKEY *pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-    if (!pk) {
-        (void)BIO_reset(bio);
-        X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-        if (x)
-            pk = X509_get_pubkey(x);
-        X509_free(x);
-    }
-    if (!pk) {
-        (void)BIO_reset(bio);
-        pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-    }
-    BIO_free(bio);
-    unsigned char *spki = NULL;
-    int n = pk ? i2d_PUBKEY(pk, &spki) : -1;
-    int ok = n == 91 && memcmp(spki, prefix, sizeof prefix) == 0;
-    if (ok)
-        memcpy(xy, spki + sizeof prefix, 64);
-    else
-        fprintf(stderr, "moat cert: %s: %s\n", path,
-                pk ? "not a P-256 public key (compressed certificates hold P-256 keys only)"
-                   : "no PEM public key, certificate or private key in it");
-    OPENSSL_free(spki);
+    EVP_PKEY *pk = NULL;
+    moat_x509_err e = {""};
+    moat_x509_status st = moat_x509_load_public_key(path, &pk, NULL, &e);
+    if (st == MOAT_X509_OK)
+        st = moat_x509_pubkey_to_raw(pk, xy, &e);
     EVP_PKEY_free(pk);
-    return ok ? 0 : -1;
-}
-
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        sprintf(out + 2 * i, "%02X", b[i]);
-    out[2 * n] = 0;
-}
-
-static int parse_hex(const char *s, uint8_t *out, size_t n)
-{
-    if (strlen(s) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (uint8_t)v;
-    }
-    return 0;
+    if (st == MOAT_X509_ERR_KEY_TYPE) /* the detail names the key type, not the file */
+        fprintf(stderr, "moat cert: %s: %s (compressed certificates hold P-256 keys only)\n",
+                path, e.msg);
+    else if (st != MOAT_X509_OK)
+        fprintf(stderr, "moat cert: %s\n", e.msg);
+    return st == MOAT_X509_OK ? 0 : -1;
 }
 
 /* ---- explaining a refusal with the certificate's own values ---- */
@@ -185,12 +119,12 @@ static void explain_refusal(const char *cmd, const char *path, const moat_cert_d
         const moat_cert_loc *sn = &def->el[MOAT_CERT_EL_SERIAL];
         uint8_t want[MOAT_CERT_SERIAL_MAX];
         char a[2 * MOAT_CERT_SERIAL_MAX + 1], b[2 * MOAT_CERT_SERIAL_MAX + 1];
-        hex(der + sn->offset, sn->count, a);
+        cli_hex(der + sn->offset, sn->count, a);
         fprintf(stderr, "  serial in the certificate: %s\n", a);
         if (moat_cert_serial_derive(def->sn_source, comp,
                                     der + def->el[MOAT_CERT_EL_PUBLIC_KEY].offset, extra->device_sn,
                                     want, sn->count) == MOAT_CERT_OK) {
-            hex(want, sn->count, b);
+            cli_hex(want, sn->count, b);
             fprintf(stderr, "  serial the SN source 0x%X derives: %s\n", def->sn_source, b);
         }
     }
@@ -393,7 +327,7 @@ int moat_cli_cert_compress(int argc, char **argv)
     moat_cert_signer_id_where where = MOAT_CERT_SIGNER_ID_AUTO;
     int sn_source = parse_sn_source(a.sn_source_name);
     if (sn_source == -2 || parse_signer_id_in(a.signer_id_in, &where) != 0 ||
-        (a.device_sn_hex && parse_hex(a.device_sn_hex, dsn, 9) != 0)) {
+        (a.device_sn_hex && cli_parse_hex(a.device_sn_hex, dsn, 9) != 0)) {
         fprintf(stderr, "moat cert compress: bad --sn-source, --signer-id-in or --device-sn\n");
         return compress_usage(stderr, 2);
     }
@@ -433,8 +367,8 @@ int moat_cli_cert_compress(int argc, char **argv)
     if (!a.def_out)
         default_def_path(a.out, def_path, sizeof def_path);
     st = moat_cert_def_serialize(&def, ser, sizeof ser, &slen);
-    if (st != MOAT_CERT_OK || write_file(a.out, comp, 72) != 0 ||
-        write_file(a.def_out ? a.def_out : def_path, ser, slen) != 0)
+    if (st != MOAT_CERT_OK || cli_write_file("moat cert", a.out, comp, 72) != 0 ||
+        cli_write_file("moat cert", a.def_out ? a.def_out : def_path, ser, slen) != 0)
         return 1;
     printf("%s -> %s (72 bytes: format %u, template %u, chain %u, SN source %s, signer ID "
            "%02X%02X); definition -> %s (%zu bytes)\n",
@@ -509,14 +443,15 @@ int moat_cli_cert_decompress(int argc, char **argv)
     size_t clen, dlen, n;
     moat_cert_def def;
     moat_cert_extra extra = {NULL, NULL};
-    if (dsn_hex && parse_hex(dsn_hex, dsn, 9) != 0) {
+    if (dsn_hex && cli_parse_hex(dsn_hex, dsn, 9) != 0) {
         fprintf(stderr, "moat cert decompress: --device-sn takes 18 hex digits\n");
         return 2;
     }
     if (dsn_hex)
         extra.device_sn = dsn;
-    if (read_file(in, comp, sizeof comp, &clen) != 0 ||
-        read_file(defp, defbuf, sizeof defbuf, &dlen) != 0 || load_pubkey(pub, pk) != 0 ||
+    if (cli_read_file("moat cert", in, comp, sizeof comp, &clen) != 0 ||
+        cli_read_file("moat cert", defp, defbuf, sizeof defbuf, &dlen) != 0 ||
+        load_pubkey(pub, pk) != 0 ||
         (spub && load_pubkey(spub, spk) != 0))
         return 1;
     if (spub)
@@ -536,7 +471,8 @@ int moat_cli_cert_decompress(int argc, char **argv)
         fprintf(stderr, "moat cert decompress: %s: %s\n", in, moat_cert_explain(st));
         return 1;
     }
-    if ((der_out ? write_file(out, cert, n) : write_cert_pem(out, cert, n)) != 0)
+    int wrote = der_out ? cli_write_file("moat cert", out, cert, n) : write_cert_pem(out, cert, n);
+    if (wrote != 0)
         return 1;
     printf("%s + %s -> %s (%zu bytes DER)\n", in, defp, out, n);
     return 0;

@@ -1,18 +1,14 @@
 /* cert_issue.c - `moat cert issue`: device certificates from the signer CA, for a key read
  * from a chip (--se), a PEM public key, or a CSR; one at a time or a batch from a list. */
-#include <ctype.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "moat/atecc.h"
-#include "moat/atecc_locator.h"
-#include "moat/se.h"
+#include "cli/cli_util.h"
 #include "moat/x509.h"
 
 typedef struct {
@@ -53,80 +49,23 @@ static int issue_usage(FILE *f, int rc)
     return rc;
 }
 
-static int parse_hex_sn(const char *s, uint8_t sn[9])
-{
-    size_t n = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p == ':' || *p == ' ')
-            continue;
-        if (!isxdigit((unsigned char)*p) || n >= 18)
-            return -1;
-        unsigned v = (unsigned)(isdigit((unsigned char)*p) ? *p - '0' : (tolower(*p) - 'a' + 10));
-        sn[n / 2] = (uint8_t)(n % 2 ? (sn[n / 2] | v) : (v << 4));
-        n++;
-    }
-    return n == 18 ? 0 : -1;
-}
-
+/* Whole hours only, years 2000-2127: what the compressed certificate can hold. */
 static int parse_not_before(const char *s, time_t *out)
 {
     struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    int y, mo, d, h = 0, mi = 0, se = 0;
-    char sep;
-    int n = sscanf(s, "%d-%d-%d%c%d:%d:%d", &y, &mo, &d, &sep, &h, &mi, &se);
-    if (n != 3 && n < 5)
+    if (cli_parse_utc(s, &tm, out) != 0 || tm.tm_year + 1900 < 2000 ||
+        tm.tm_year + 1900 > 2127 || tm.tm_min != 0 || tm.tm_sec != 0)
         return -1;
-    if (n >= 4 && sep != ' ' && sep != 'T')
-        return -1;
-    if (y < 2000 || y > 2127 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
-        mi != 0 || se != 0)
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    *out = timegm(&tm);
     return 0;
 }
 
-/* Public key and chip serial from a secure element. ATECC608 locators give the serial too. */
+/* Public key (and, for an ATECC608 without --sn, the chip serial) from a secure element. */
 static int key_from_se(issue_args *a, moat_x509_device_opts *o, EVP_PKEY **pub)
 {
-    char err[256] = "";
     uint8_t xy[64];
-    moat_atecc *dev = NULL;
-    moat_atecc_loc_status ls = moat_atecc_open_locator(a->se, &dev, err, sizeof err);
-    if (ls == MOAT_ATECC_LOC_OK) {
-        moat_atecc_status st = moat_atecc_get_pubkey(dev, (uint8_t)a->slot, xy);
-        if (st == MOAT_ATECC_OK && !a->sn_given) {
-            st = moat_atecc_read_serial(dev, o->sn);
-            o->have_sn = st == MOAT_ATECC_OK;
-        }
-        moat_atecc_close_locator(dev);
-        if (st != MOAT_ATECC_OK) {
-            fprintf(stderr,
-                    "moat cert issue: %s slot %u: %s\n  (the slot needs a private key: "
-                    "provision the chip first, e.g. moat se --se %s provision)\n",
-                    a->se, a->slot, moat_atecc_strerror(st), a->se);
-            return 1;
-        }
-    } else if (ls == MOAT_ATECC_LOC_NOT_ATECC) {
-        moat_se *se = NULL;
-        moat_se_status ss = moat_se_open(a->se, a->slot, &se, err, sizeof err);
-        if (ss == MOAT_SE_OK)
-            ss = moat_se_public_key(se, xy);
-        if (ss != MOAT_SE_OK) {
-            fprintf(stderr, "moat cert issue: %s: %s\n", a->se,
-                    err[0] ? err : moat_se_strerror(ss));
-            moat_se_close(se);
-            return 1;
-        }
-        moat_se_close(se);
-    } else {
-        fprintf(stderr, "moat cert issue: %s\n", err);
+    if (cli_locator_pubkey("moat cert issue", a->se, a->slot, xy, a->sn_given ? NULL : o->sn,
+                           &o->have_sn) != 0)
         return 1;
-    }
     moat_x509_err e = {""};
     if (moat_x509_pubkey_from_raw(xy, pub, &e) != MOAT_X509_OK) {
         fprintf(stderr, "moat cert issue: %s slot %u: %s\n", a->se, a->slot, e.msg);
@@ -222,7 +161,7 @@ static int issue_batch_line(issue_args *a, const moat_x509_ca *ca, const char *b
         snprintf(cn, sizeof cn, "%s", name + 3);
         o.cn = cn;
     } else if (name) {
-        if (parse_hex_sn(name, o.sn)) {
+        if (cli_parse_hex(name, o.sn, 9)) {
             fprintf(stderr,
                     "moat cert issue: %s:%u: \"%s\" is neither 18 hex digits (a chip "
                     "serial) nor CN=NAME\n",
@@ -248,12 +187,7 @@ static int issue_batch_line(issue_args *a, const moat_x509_ca *ca, const char *b
     if (o.cn) {
         snprintf(name_buf, sizeof name_buf, "%s", o.cn);
     } else if (o.have_sn) {
-        static const char hx[] = "0123456789ABCDEF";
-        for (int i = 0; i < 9; i++) {
-            name_buf[2 * i] = hx[o.sn[i] >> 4];
-            name_buf[2 * i + 1] = hx[o.sn[i] & 15];
-        }
-        name_buf[18] = 0;
+        cli_hex(o.sn, 9, name_buf);
     }
     if (!name_buf[0]) {
         fprintf(stderr,
@@ -327,7 +261,7 @@ static int parse_args(int argc, char **argv, issue_args *a)
                                          {"force", no_argument, 0, 'f'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    char *end;
+    unsigned long num;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -339,11 +273,9 @@ static int parse_args(int argc, char **argv, issue_args *a)
             a->se = optarg;
             break;
         case 'l':
-            a->slot = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || a->slot > 15) {
-                fprintf(stderr, "moat cert issue: --slot is 0-15\n");
+            if (!cli_parse_uint("moat cert issue", "--slot", optarg, 15, &num))
                 return 2;
-            }
+            a->slot = (unsigned)num;
             break;
         case 'p':
             a->pubkey = optarg;
@@ -361,7 +293,7 @@ static int parse_args(int argc, char **argv, issue_args *a)
             a->out_dir = optarg;
             break;
         case 'n':
-            if (parse_hex_sn(optarg, a->dev.sn)) {
+            if (cli_parse_hex(optarg, a->dev.sn, 9)) {
                 fprintf(stderr, "moat cert issue: --sn takes the 9-byte chip serial as 18 hex "
                                 "digits (e.g. 0123030405060708EE)\n");
                 return 2;
@@ -385,12 +317,12 @@ static int parse_args(int argc, char **argv, issue_args *a)
             }
             break;
         case 'y':
-            a->dev.years = (unsigned)strtoul(optarg, &end, 10);
-            if (!*optarg || *end || a->dev.years > 127) {
-                fprintf(stderr, "moat cert issue: --years is 0-127 whole years (0 = no expiry), "
-                                "what the compressed certificate can express\n");
+            if (!cli_parse_uint("moat cert issue", "--years", optarg, 127, &num)) {
+                fprintf(stderr, "  (whole years; 0 = no expiry; 127 is the most a compressed "
+                                "certificate can express)\n");
                 return 2;
             }
+            a->dev.years = (unsigned)num;
             break;
         case 'K':
             a->dev.key_agreement = false;

@@ -30,8 +30,6 @@ int moat_cli_doctor(int argc, char **argv); /* doctor.c: explain a failure */
 int moat_cli_doctor_chain(int argc, char **argv);    /* doctor_chain.c */
 int moat_cli_doctor_endpoint(int argc, char **argv); /* doctor_endpoint.c */
 
-
-
 /* cert subcommands, dispatched by cert.c */
 int moat_cli_cert_issue(int argc, char **argv);      /* cert_issue.c */
 int moat_cli_cert_compress(int argc, char **argv);   /* cert_compressed.c */

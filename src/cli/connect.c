@@ -1,6 +1,5 @@
 /* connect.c - connection options and session set-up shared by `moat pub` and `moat sub`:
  * flag parsing, the transport (cli_open_transport is where TLS plugs in), CONNECT, errors. */
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,20 +52,6 @@ const char *cli_conn_usage(void)
            "  -d, --debug         print what the client does\n";
 }
 
-bool cli_parse_uint(const char *prog, const char *opt, const char *val, unsigned long max,
-                    unsigned long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long v = strtoul(val, &end, 10);
-    if (!*val || *end || errno || v > max || val[0] == '-') {
-        fprintf(stderr, "%s: %s needs a number from 0 to %lu, not '%s'\n", prog, opt, max, val);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 /* Options that take a string value: where to store it. */
 static const char **string_slot(cli_conn_opts *o, const char *a)
 {
@@ -78,12 +63,12 @@ static const char **string_slot(cli_conn_opts *o, const char *a)
         {"-i", offsetof(cli_conn_opts, client_id)},
         {"-u", offsetof(cli_conn_opts, username)},
         {"-P", offsetof(cli_conn_opts, password)},
-        {"--cafile", offsetof(cli_conn_opts, cafile)},
-        {"--cert", offsetof(cli_conn_opts, cert)},
-        {"--key", offsetof(cli_conn_opts, key)},
-        {"--se", offsetof(cli_conn_opts, se)},
-        {"--alpn", offsetof(cli_conn_opts, alpn)},
-        {"--sni", offsetof(cli_conn_opts, sni)},
+        {"--cafile", offsetof(cli_conn_opts, tls.cafile)},
+        {"--cert", offsetof(cli_conn_opts, tls.cert)},
+        {"--key", offsetof(cli_conn_opts, tls.key)},
+        {"--se", offsetof(cli_conn_opts, tls.se)},
+        {"--alpn", offsetof(cli_conn_opts, tls.alpn)},
+        {"--sni", offsetof(cli_conn_opts, tls.sni)},
         {"--will-topic", offsetof(cli_conn_opts, will_topic)},
         {"--will-payload", offsetof(cli_conn_opts, will_payload)},
     };
@@ -110,7 +95,7 @@ static int numeric_option(cli_conn_opts *o, const char *a, const char *val)
     if (strcmp(a, "--slot") == 0) {
         if (!cli_parse_uint(o->prog, a, val, 15, &v))
             return -1;
-        o->slot = (unsigned)v;
+        o->tls.slot = (unsigned)v;
         return 2;
     }
     if (strcmp(a, "-k") == 0) {
@@ -211,7 +196,7 @@ bool cli_conn_check(cli_conn_opts *o)
                         "(MQTT-3.1.2-22)\n", o->prog);
         return false;
     }
-    if ((o->cafile || o->cert || o->key || o->se) && !o->port_given)
+    if ((o->tls.cafile || o->tls.cert || o->tls.key || o->tls.se) && !o->port_given)
         o->port = 8883;
     return true;
 }
@@ -227,12 +212,10 @@ bool cli_open_transport(const cli_conn_opts *o, cli_session *s)
         return false;
     }
     moat_posix_tcp_transport(&s->tcp, &s->transport);
-    cli_tls_opts to = {.cafile = o->cafile, .cert = o->cert, .key = o->key, .se = o->se,
-                       .slot = o->slot, .alpn = o->alpn, .sni = o->sni};
-    if (!cli_tls_wanted(&to))
+    if (!cli_tls_wanted(&o->tls))
         return true;
     moat_transport tcp = s->transport;
-    if (cli_tls_open(o->prog, &to, o->host, &tcp, &s->tls, false) != MOAT_TLS_OK)
+    if (cli_tls_open(o->prog, &o->tls, o->host, &tcp, &s->tls, false) != MOAT_TLS_OK)
         return false;
     if (o->debug) {
         const moat_tls_info *ti = moat_tls_get_info(s->tls.tls);

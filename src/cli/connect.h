@@ -9,6 +9,7 @@
 
 #include "moat/mqtt_client.h"
 #include "cli/cli_tls.h"
+#include "cli/cli_util.h"
 #include "moat/posix_tcp.h"
 
 typedef struct {
@@ -22,8 +23,7 @@ typedef struct {
     const char *username;      /* -u */
     const char *password;      /* -P */
     bool clean_session;        /* true unless -c */
-    const char *cafile, *cert, *key, *se, *alpn, *sni; /* TLS: --cafile --cert --key --se ... */
-    unsigned slot;             /* --slot: the ATECC608 key slot (default 0) */
+    cli_tls_opts tls;          /* --cafile --cert --key --se --slot --alpn --sni */
     const char *will_topic, *will_payload;
     uint8_t will_qos;
     bool will_retain;
@@ -71,9 +71,8 @@ bool cli_conn_check(cli_conn_opts *o);
 /* The connection options' help text. */
 const char *cli_conn_usage(void);
 
-/* Opens the byte stream to the broker and fills s->transport. Today plain TCP; TLS options
- * are refused here with a message until the TLS transport is plugged into this function.
- * Prints the error (cause and fix) and returns false on failure. */
+/* Opens the byte stream to the broker and fills s->transport: TCP, then TLS over it when any
+ * TLS option is given. Prints the error (cause and fix) and returns false on failure. */
 bool cli_open_transport(const cli_conn_opts *o, cli_session *s);
 
 /* Allocates the buffers, opens the transport and sends CONNECT; prints any failure with its
@@ -87,9 +86,5 @@ void cli_session_close(cli_session *s);
 /* Prints "PROG: WHAT: cause and fix" for a client status, with the transport's own words and
  * the codec's reason when they add something. */
 void cli_print_client_error(const cli_session *s, const char *what, moat_mqtt_client_status st);
-
-/* Parses a non-negative integer option value; prints a usage error and returns false. */
-bool cli_parse_uint(const char *prog, const char *opt, const char *val, unsigned long max,
-                    unsigned long *out);
 
 #endif

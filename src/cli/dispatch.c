@@ -6,9 +6,13 @@
 
 static void usage(FILE *f, const char *usage_line, const cli_command *table, size_t n)
 {
+    int width = 11;
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(table[i].name) > width)
+            width = (int)strlen(table[i].name);
     fprintf(f, "%s\n", usage_line);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "  %-11s %s\n", table[i].name, table[i].summary);
+        fprintf(f, "  %-*s %s\n", width, table[i].name, table[i].summary);
 }
 
 int cli_dispatch(const char *prog, const char *usage_line, const cli_command *table, size_t n,

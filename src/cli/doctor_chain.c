@@ -2,14 +2,11 @@
  * and verifies the chain, prints it as a tree and explains each failure with its fix. */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
-#include "moat/atecc.h"
-#include "moat/atecc_locator.h"
-#include "moat/se.h"
+#include "cli/cli_util.h"
 #include "moat/x509.h"
 
 #define MAX_CERTS 32
@@ -80,55 +77,17 @@ static void free_set(cert_set *s)
 
 static int expected_from_se(const char *loc, unsigned slot, EVP_PKEY **out)
 {
-    char err[256] = "";
     uint8_t xy[64];
-    moat_atecc *dev = NULL;
-    moat_atecc_loc_status ls = moat_atecc_open_locator(loc, &dev, err, sizeof err);
-    if (ls == MOAT_ATECC_LOC_OK) {
-        moat_atecc_status st = moat_atecc_get_pubkey(dev, (uint8_t)slot, xy);
-        moat_atecc_close_locator(dev);
-        if (st != MOAT_ATECC_OK) {
-            fprintf(stderr, "moat doctor chain: %s slot %u: %s\n", loc, slot,
-                    moat_atecc_strerror(st));
-            return -1;
-        }
-    } else if (ls == MOAT_ATECC_LOC_NOT_ATECC) {
-        moat_se *se = NULL;
-        moat_se_status ss = moat_se_open(loc, slot, &se, err, sizeof err);
-        if (ss == MOAT_SE_OK)
-            ss = moat_se_public_key(se, xy);
-        moat_se_close(se);
-        if (ss != MOAT_SE_OK) {
-            fprintf(stderr, "moat doctor chain: %s: %s\n", loc,
-                    err[0] ? err : moat_se_strerror(ss));
-            return -1;
-        }
-    } else {
-        fprintf(stderr, "moat doctor chain: %s\n", err);
+    if (cli_locator_pubkey("moat doctor chain", loc, slot, xy, NULL, NULL) != 0)
         return -1;
-    }
     return moat_x509_pubkey_from_raw(xy, out, NULL) == MOAT_X509_OK ? 0 : -1;
 }
 
 static int parse_at(const char *s, time_t *out)
 {
     struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    int y, mo, d, h = 0, mi = 0, sec = 0;
-    char sep;
-    int n = sscanf(s, "%d-%d-%d%c%d:%d:%d", &y, &mo, &d, &sep, &h, &mi, &sec);
-    if (n != 3 && n < 6)
+    if (cli_parse_utc(s, &tm, out) != 0 || tm.tm_year + 1900 < 1950 || tm.tm_year + 1900 > 9999)
         return -1;
-    if (y < 1950 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-        sec > 59)
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    *out = timegm(&tm);
     return 0;
 }
 
@@ -149,7 +108,6 @@ static int parse_chain_args(int argc, char **argv, chain_args *a)
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *se = NULL, *pubkey = NULL;
     unsigned long slot = 0;
-    char *end;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -166,9 +124,8 @@ static int parse_chain_args(int argc, char **argv, chain_args *a)
             se = optarg;
             break;
         case 'l':
-            slot = strtoul(optarg, &end, 10);
-            if (*end || slot > 15)
-                return chain_usage(stderr, 2);
+            if (!cli_parse_uint("moat doctor chain", "--slot", optarg, 15, &slot))
+                return 2;
             break;
         case 'p':
             pubkey = optarg;

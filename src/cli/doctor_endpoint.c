@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_tls.h"
+#include "cli/cli_util.h"
 #include "moat/mqtt_client.h"
 #include "moat/posix_tcp.h"
 
@@ -113,6 +114,7 @@ int moat_cli_doctor_endpoint(int argc, char **argv)
     };
     cli_tls_opts to = {0};
     bool plain = false;
+    unsigned long slot;
     char id_buf[48];
     snprintf(id_buf, sizeof id_buf, "moat-doctor-%d", (int)getpid());
     const char *client_id = id_buf;
@@ -124,7 +126,11 @@ int moat_cli_doctor_endpoint(int argc, char **argv)
         case 'c': to.cert = optarg; break;
         case 'k': to.key = optarg; break;
         case 's': to.se = optarg; break;
-        case 'S': to.slot = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'S':
+            if (!cli_parse_uint("moat doctor endpoint", "--slot", optarg, 15, &slot))
+                return 2;
+            to.slot = (unsigned)slot;
+            break;
         case 'n': to.sni = optarg; break;
         case 'a': to.alpn = optarg; break;
         case 'P': plain = true; break;

@@ -6,15 +6,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
 
 #include "cli/cli.h"
+#include "cli/cli_util.h"
 #include "moat/atecc.h"
 #include "moat/atecc_locator.h"
+#include "moat/x509.h"
 
 typedef struct {
     const char *locator;
@@ -59,21 +59,11 @@ static void print_hex(FILE *f, const uint8_t *p, size_t n, bool spaced)
         fprintf(f, spaced && i ? " %02X" : "%02X", p[i]);
 }
 
-static int write_file(const char *path, const uint8_t *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
-        fprintf(stderr, "moat se: cannot write %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    return 0;
-}
-
 /* Raw bytes to --out, else hex (--hex or a terminal), else raw to stdout. */
 static int emit_bytes(const se_opts *o, const uint8_t *p, size_t n)
 {
     if (o->out)
-        return write_file(o->out, p, n);
+        return cli_write_file("moat se", o->out, p, n);
     if (o->hex || isatty(STDOUT_FILENO)) {
         for (size_t i = 0; i < n; i += 32) {
             print_hex(stdout, p + i, n - i < 32 ? n - i : 32, false);
@@ -84,84 +74,33 @@ static int emit_bytes(const se_opts *o, const uint8_t *p, size_t n)
     return fwrite(p, 1, n, stdout) == n ? 0 : 1;
 }
 
-static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "moat se: cannot open %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    *len = fread(buf, 1, cap, f);
-    int extra = fgetc(f);
-    fclose(f);
-    if (extra != EOF) {
-        fprintf(stderr, "moat se: %s is larger than %zu bytes\n", path, cap);
-        return 1;
-    }
-    return 0;
-}
-
 /* ---- P-256 keys and signatures in OpenSSL form ---- */
-
-static EVP_PKEY *pkey_from_xy(const uint8_t xy[64])
-{
-    uint8_t pt[65] = {0x04};
-    memcpy(pt + 1, xy, 64);
-    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-    OSSL_PARAM *params = NULL;
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    EVP_PKEY *k = NULL;
-    if (b && c && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
-        OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt) &&
-        (params = OSSL_PARAM_BLD_to_param(b)) != NULL && EVP_PKEY_fromdata_init(c) == 1)
-        (void)EVP_PKEY_fromdata(c, &k, EVP_PKEY_PUBLIC_KEY, params);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(b);
-    EVP_PKEY_CTX_free(c);
-    return k;
-}
 
 static int print_pubkey_pem(FILE *f, const uint8_t xy[64])
 {
-    EVP_PKEY *k = pkey_from_xy(xy);
-    int ok = k && PEM_write_PUBKEY(f, k);
+    EVP_PKEY *k = NULL;
+    int ok = moat_x509_pubkey_from_raw(xy, &k, NULL) == MOAT_X509_OK && PEM_write_PUBKEY(f, k);
     EVP_PKEY_free(k);
     if (!ok)
         fprintf(stderr, "moat se: the chip's public key is not a valid P-256 point\n");
     return ok ? 0 : 1;
 }
 
+/* X||Y of the peer's P-256 public key (PEM public key, certificate, CSR or private key). */
 static int load_peer(const char *path, uint8_t xy[64])
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "moat se: cannot open %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    EVP_PKEY *k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
-    fclose(f);
-    char group[32] = "";
-    uint8_t pt[65];
-    size_t n = 0;
-    int rc = 1;
-    if (!k)
-        fprintf(stderr, "moat se: %s is not a PEM public key (-----BEGIN PUBLIC KEY-----)\n", path);
-    else if (!EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                             NULL) ||
-             strcmp(group, "prime256v1") != 0)
-        fprintf(stderr,
-                "moat se: %s is not a P-256 (prime256v1) key; the ATECC608 does ECDH "
-                "on P-256 only\n",
-                path);
-    else if (!EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &n) ||
-             n != 65 || pt[0] != 0x04)
-        fprintf(stderr, "moat se: %s: cannot get the uncompressed point\n", path);
-    else {
-        memcpy(xy, pt + 1, 64);
-        rc = 0;
-    }
+    EVP_PKEY *k = NULL;
+    moat_x509_err e = {""};
+    moat_x509_status st = moat_x509_load_public_key(path, &k, NULL, &e);
+    if (st == MOAT_X509_OK)
+        st = moat_x509_pubkey_to_raw(k, xy, &e);
     EVP_PKEY_free(k);
-    return rc;
+    if (st == MOAT_X509_ERR_KEY_TYPE)
+        fprintf(stderr, "moat se: %s is not a P-256 (prime256v1) key; the ATECC608 does ECDH "
+                        "on P-256 only (%s)\n", path, e.msg);
+    else if (st != MOAT_X509_OK)
+        fprintf(stderr, "moat se: %s\n", e.msg);
+    return st == MOAT_X509_OK ? 0 : 1;
 }
 
 /* ECDSA-Sig-Value DER (SEQUENCE of two INTEGERs) from the chip's R || S. */
@@ -497,7 +436,7 @@ static int cmd_write(se_opts *o)
         return rc;
     size_t cap = moat_atecc_slot_size((uint8_t)slot), len = 0;
     uint8_t buf[416];
-    if ((rc = read_file(o->argv[2], buf, cap, &len)))
+    if ((rc = cli_read_file("moat se", o->argv[2], buf, cap, &len)))
         return rc;
     moat_atecc_lock_state l;
     moat_atecc_status st = moat_atecc_read_locks(o->dev, &l);

@@ -9,15 +9,6 @@ static const moat_cert_loc *loc(const moat_cert_def *def, moat_cert_element e)
     return &def->el[e];
 }
 
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1; /* lowercase too: a rebuild always writes uppercase */
-}
-
 /* The validity in whole years, 0 for the format's max date ("no expiry"). */
 static moat_cert_status validity_years(const moat_cert_date *issue, const moat_cert_date *exp,
                                        uint8_t expire_fmt, uint8_t *years)
@@ -60,7 +51,7 @@ static moat_cert_status read_signer_id(const moat_cert_def *def, const uint8_t *
     const moat_cert_loc *l = loc(def, MOAT_CERT_EL_SIGNER_ID);
     *id = 0; /* atcacert: no signer ID element -> 00 00 */
     for (size_t i = 0; i < l->count; i++) {
-        int v = hex_value(der[l->offset + i]);
+        int v = moat_cert_upper_hex(der[l->offset + i]);
         if (v < 0)
             return MOAT_CERT_ERR_SIGNER_ID;
         *id = (uint16_t)(*id << 4 | (uint16_t)v);

@@ -16,6 +16,15 @@
             return st_;                                                                            \
     } while (0)
 
+/* Value of an uppercase hex digit, -1 for anything else (lowercase too): signer IDs are
+ * written uppercase, so only uppercase can round-trip through a rebuild. */
+static inline int moat_cert_upper_hex(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 /* SHA-256 / SHA-1 of one buffer (cert_hash.c, the single mbedTLS 2.x/3.x port point). */
 void moat_cert_sha256(const uint8_t *in, size_t len, uint8_t out[32]);
 void moat_cert_sha1(const uint8_t *in, size_t len, uint8_t out[20]);

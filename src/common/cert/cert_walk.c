@@ -142,11 +142,6 @@ static moat_cert_status walk_tbs(const uint8_t *der, const moat_cert_tlv *tbs, m
     return walk_extensions(der, end, p, def, w);
 }
 
-static bool is_upper_hex(uint8_t c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
-}
-
 /* The last CN of a Name whose value ends in 4 uppercase hex characters. */
 static bool find_signer_id(const uint8_t *der, const moat_cert_tlv *name, moat_cert_loc *loc)
 {
@@ -164,8 +159,8 @@ static bool find_signer_id(const uint8_t *der, const moat_cert_tlv *name, moat_c
             if (moat_cert_der_tlv(der, tlv_end(&atv), r + 5, &v) != MOAT_CERT_OK || v.len < 4)
                 continue;
             const uint8_t *s = der + tlv_end(&v) - 4;
-            if (is_upper_hex(s[0]) && is_upper_hex(s[1]) && is_upper_hex(s[2]) &&
-                is_upper_hex(s[3])) {
+            if (moat_cert_upper_hex(s[0]) >= 0 && moat_cert_upper_hex(s[1]) >= 0 &&
+                moat_cert_upper_hex(s[2]) >= 0 && moat_cert_upper_hex(s[3]) >= 0) {
                 *loc = (moat_cert_loc){(uint16_t)(tlv_end(&v) - 4), 4};
                 found = true;
             }
@@ -232,13 +227,6 @@ moat_cert_status moat_cert_def_from_der(const uint8_t *der, size_t der_len,
             return MOAT_CERT_ERR_SIGNER_ID;
     }
     return moat_cert_def_check(def);
-}
-
-bool moat_cert_der_is_ca(const uint8_t *der, size_t der_len)
-{
-    moat_cert_def def;
-    walk_ctx w;
-    return walk(der, der_len, &def, &w) == MOAT_CERT_OK && w.is_ca;
 }
 
 moat_cert_status moat_cert_der_pubkey(const uint8_t *der, size_t der_len,

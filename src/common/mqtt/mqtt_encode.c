@@ -187,21 +187,8 @@ static size_t publish_head_rem(const moat_mqtt_publish *p)
     return 2u + p->topic.len + (p->qos > 0 ? 2u : 0u);
 }
 
-size_t moat_mqtt_publish_size(const moat_mqtt_publish *p)
-{
-    if (check_publish(p) != MOAT_MQTT_OK)
-        return 0;
-    size_t head = publish_head_rem(p);
-    if (p->payload_len > MOAT_MQTT_MAX_REMAINING_LENGTH - head)
-        return 0;
-    size_t rem = head + p->payload_len;
-    return 1 + varint_size(rem) + rem;
-}
-
-/* Validates a PUBLISH and writes its header part (everything but the payload); reports the
- * sizes of that part and of the whole packet (also when the buffer is too small). */
-static moat_mqtt_status write_publish_head(uint8_t *buf, size_t cap, const moat_mqtt_publish *p,
-                                           size_t *head_len, size_t *total_len)
+/* Validates a PUBLISH and gives its whole remaining length (TOO_LARGE past the MQTT limit). */
+static moat_mqtt_status publish_rem(const moat_mqtt_publish *p, size_t *rem)
 {
     moat_mqtt_status st = check_publish(p);
     if (st != MOAT_MQTT_OK)
@@ -209,8 +196,26 @@ static moat_mqtt_status write_publish_head(uint8_t *buf, size_t cap, const moat_
     size_t head = publish_head_rem(p);
     if (p->payload_len > MOAT_MQTT_MAX_REMAINING_LENGTH - head)
         return MOAT_MQTT_ERR_TOO_LARGE;
-    size_t rem = head + p->payload_len;
-    *head_len = 1 + varint_size(rem) + head;
+    *rem = head + p->payload_len;
+    return MOAT_MQTT_OK;
+}
+
+size_t moat_mqtt_publish_size(const moat_mqtt_publish *p)
+{
+    size_t rem;
+    return publish_rem(p, &rem) == MOAT_MQTT_OK ? 1 + varint_size(rem) + rem : 0;
+}
+
+/* Validates a PUBLISH and writes its header part (everything but the payload); reports the
+ * sizes of that part and of the whole packet (also when the buffer is too small). */
+static moat_mqtt_status write_publish_head(uint8_t *buf, size_t cap, const moat_mqtt_publish *p,
+                                           size_t *head_len, size_t *total_len)
+{
+    size_t rem;
+    moat_mqtt_status st = publish_rem(p, &rem);
+    if (st != MOAT_MQTT_OK)
+        return st;
+    *head_len = 1 + varint_size(rem) + publish_head_rem(p);
     *total_len = *head_len + p->payload_len;
     if (buf == NULL && cap > 0)
         return MOAT_MQTT_ERR_ARGUMENT;

@@ -128,6 +128,8 @@ moat_atecc_status moat_atecc_lock_config(moat_atecc *dev, uint16_t crc)
     return moat_atecc_exec_fixed(dev, MOAT_ATECC_OP_LOCK, 0x00, crc, NULL, 0, NULL, 0);
 }
 
+/* Locks with the CRC of what the chip returns, not of what the caller meant to write: the
+ * chip compares the CRC with its own image, so a write that did not take refuses the lock. */
 moat_atecc_status moat_atecc_lock_config_zone(moat_atecc *dev)
 {
     uint8_t config[128];

@@ -2,20 +2,13 @@
  * execution-time budget, split read, CRC check with re-read/resend, idle/sleep, counters. */
 #include <string.h>
 
-#include "moat/atecc.h"
+#include "device/atecc/atecc_internal.h"
 
 void moat_atecc_init(moat_atecc *dev, const moat_atecc_hal *hal, uint8_t addr7)
 {
     memset(dev, 0, sizeof *dev);
     dev->hal = *hal;
     dev->addr7 = addr7;
-}
-
-static moat_atecc_status ret(moat_atecc *dev, moat_atecc_status s)
-{
-    if (s != MOAT_ATECC_OK)
-        dev->last_error = s;
-    return s;
 }
 
 static void delay(moat_atecc *dev, uint32_t us)
@@ -52,13 +45,13 @@ moat_atecc_status moat_atecc_wake(moat_atecc *dev)
     moat_atecc_hal_result last = MOAT_ATECC_HAL_NACK;
     for (unsigned attempt = 0; attempt < 3; attempt++) {
         if (dev->hal.wake(dev->hal.ctx) == MOAT_ATECC_HAL_ERROR)
-            return ret(dev, MOAT_ATECC_ERR_BUS);
+            return moat_atecc_fail(dev, MOAT_ATECC_ERR_BUS);
         dev->stats.wakes++;
         delay(dev, MOAT_ATECC_WAKE_DELAY_US);
         uint8_t tok[4];
         last = dev->hal.read(dev->hal.ctx, dev->addr7, tok, sizeof tok);
         if (last == MOAT_ATECC_HAL_ERROR)
-            return ret(dev, MOAT_ATECC_ERR_BUS);
+            return moat_atecc_fail(dev, MOAT_ATECC_ERR_BUS);
         if (last == MOAT_ATECC_HAL_ACK) {
             int st = wake_token_status(tok);
             if (st == MOAT_ATECC_STATUS_WAKE) {
@@ -66,26 +59,27 @@ moat_atecc_status moat_atecc_wake(moat_atecc *dev)
                 return MOAT_ATECC_OK;
             }
             if (st == MOAT_ATECC_STATUS_SELFTEST)
-                return ret(dev, MOAT_ATECC_ERR_SELFTEST);
+                return moat_atecc_fail(dev, MOAT_ATECC_ERR_SELFTEST);
         }
         /* No token: an awake chip ignores the wake pulse (it was left awake, e.g. by a host
          * that died), so we read an old output group or nothing. Idle it, so the next pulse
          * really wakes it; for an absent chip this write is just one more NACK. */
         (void)word_address(dev, MOAT_ATECC_WA_IDLE);
     }
-    return ret(dev, last == MOAT_ATECC_HAL_NACK ? MOAT_ATECC_ERR_NO_DEVICE : MOAT_ATECC_ERR_WAKE);
+    return moat_atecc_fail(dev, last == MOAT_ATECC_HAL_NACK ? MOAT_ATECC_ERR_NO_DEVICE
+                                                            : MOAT_ATECC_ERR_WAKE);
 }
 
 moat_atecc_status moat_atecc_idle(moat_atecc *dev)
 {
     dev->awake = false;
-    return ret(dev, from_hal(word_address(dev, MOAT_ATECC_WA_IDLE)));
+    return moat_atecc_fail(dev, from_hal(word_address(dev, MOAT_ATECC_WA_IDLE)));
 }
 
 moat_atecc_status moat_atecc_sleep(moat_atecc *dev)
 {
     dev->awake = false;
-    return ret(dev, from_hal(word_address(dev, MOAT_ATECC_WA_SLEEP)));
+    return moat_atecc_fail(dev, from_hal(word_address(dev, MOAT_ATECC_WA_SLEEP)));
 }
 
 void moat_atecc_hold(moat_atecc *dev, bool hold)
@@ -233,7 +227,7 @@ moat_atecc_status moat_atecc_execute(moat_atecc *dev, uint8_t opcode, uint8_t pa
     uint8_t pkt[MOAT_ATECC_CMD_MAX];
     size_t pkt_len = moat_atecc_encode_cmd(&cmd, pkt, sizeof pkt);
     if (pkt_len == 0)
-        return ret(dev, MOAT_ATECC_ERR_BAD_ARG);
+        return moat_atecc_fail(dev, MOAT_ATECC_ERR_BAD_ARG);
     dev->last_opcode = opcode;
 
     exec_req req = {pkt, pkt_len, opcode, raw_status};
@@ -244,16 +238,16 @@ moat_atecc_status moat_atecc_execute(moat_atecc *dev, uint8_t opcode, uint8_t pa
     if (!dev->hold && dev->awake)
         (void)moat_atecc_idle(dev);
     if (st != MOAT_ATECC_OK)
-        return ret(dev, st);
+        return moat_atecc_fail(dev, st);
     dev->stats.commands[moat_atecc_kind_of(opcode)]++;
 
     if (body_len == 1 && !req.raw_status) {
         dev->last_chip_status = body[0];
-        return ret(dev, moat_atecc_status_from_chip(body[0]));
+        return moat_atecc_fail(dev, moat_atecc_status_from_chip(body[0]));
     }
     dev->last_chip_status = 0;
     if (body_len > rsp_cap)
-        return ret(dev, MOAT_ATECC_ERR_BAD_LENGTH);
+        return moat_atecc_fail(dev, MOAT_ATECC_ERR_BAD_LENGTH);
     memcpy(rsp, body, body_len);
     *rsp_len = body_len;
     return MOAT_ATECC_OK;

@@ -77,10 +77,7 @@ moat_atecc_status moat_atecc_provision(moat_atecc *dev, uint8_t pub[64],
         if ((st = moat_atecc_write_config(dev, config)) != MOAT_ATECC_OK)
             return st;
         rep->config_written = true;
-        /* Lock with the CRC of what we read back: the chip compares it with its own. */
-        if ((st = moat_atecc_read_config(dev, config)) != MOAT_ATECC_OK)
-            return st;
-        if ((st = moat_atecc_lock_config(dev, moat_atecc_lock_crc(config, 128))) != MOAT_ATECC_OK)
+        if ((st = moat_atecc_lock_config_zone(dev)) != MOAT_ATECC_OK)
             return st;
         rep->config_locked_now = true;
     }

@@ -122,7 +122,6 @@ moat_mqtt_client_status moat_mqtt_client_connect(moat_mqtt_client *c, const moat
     if (session_present)
         *session_present = ack.session_present;
     c->connected = true;
-    c->clean_session = info->clean_session;
     c->keep_alive_ms = (uint32_t)info->keep_alive_s * 1000u;
     c->pingresp_timeout_ms = pingresp_timeout(c->keep_alive_ms);
     c->last_tx_ms = c->now_ms();

@@ -94,21 +94,16 @@ moat_mqtt_client_status moat_mqtt_client_next_packet_(moat_mqtt_client *c, moat_
     *complete = false;
     if (c->rx_used == 0)
         return MOAT_MQTT_CLIENT_OK;
-    moat_mqtt_header h;
-    moat_mqtt_status st = moat_mqtt_peek_header(c->buf.rx, c->rx_used, c->buf.rx_len, &h);
+    /* The decoder says NEED_MORE until the whole packet is in, and refuses a packet larger
+     * than rx (TOO_LARGE) or with bad header flags as soon as its header is. */
+    moat_mqtt_status st = moat_mqtt_decode(c->buf.rx, c->rx_used, c->buf.rx_len, pkt);
     if (st == MOAT_MQTT_NEED_MORE)
         return MOAT_MQTT_CLIENT_OK;
-    if (st == MOAT_MQTT_ERR_TOO_LARGE) {
-        c->codec_status = st;
-        return moat_mqtt_client_fail_(c, MOAT_MQTT_CLIENT_ERR_RX_TOO_LARGE);
-    }
-    if (st == MOAT_MQTT_OK && h.packet_len > c->rx_used)
-        return MOAT_MQTT_CLIENT_OK;
-    if (st == MOAT_MQTT_OK)
-        st = moat_mqtt_decode(c->buf.rx, c->rx_used, c->buf.rx_len, pkt);
     if (st != MOAT_MQTT_OK) {
         c->codec_status = st;
-        return moat_mqtt_client_fail_(c, MOAT_MQTT_CLIENT_ERR_MALFORMED);
+        return moat_mqtt_client_fail_(c, st == MOAT_MQTT_ERR_TOO_LARGE
+                                             ? MOAT_MQTT_CLIENT_ERR_RX_TOO_LARGE
+                                             : MOAT_MQTT_CLIENT_ERR_MALFORMED);
     }
     *complete = true;
     return MOAT_MQTT_CLIENT_OK;

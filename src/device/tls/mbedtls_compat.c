@@ -1,23 +1,17 @@
 /* mbedtls_compat.c - mbedTLS 2.28 bindings of the calls that changed in 3.x (see the header).
- * On 3.x: pk_parse_keyfile gains an RNG, sha256_ret becomes sha256, keypair fields are
- * MBEDTLS_PRIVATE(), ecp_mul needs no change. */
+ * On 3.x: pk_parse_keyfile gains an RNG, keypair fields are MBEDTLS_PRIVATE(), ecp_mul
+ * needs no change. */
 #include "device/tls/mbedtls_compat.h"
 
 #include <mbedtls/bignum.h>
 #include <mbedtls/ecdh.h>
 #include <mbedtls/ecdsa.h>
-#include <mbedtls/sha256.h>
 
 int moat_mbedtls_parse_keyfile(mbedtls_pk_context *pk, const char *path,
                                mbedtls_ctr_drbg_context *drbg)
 {
     (void)drbg;
     return mbedtls_pk_parse_keyfile(pk, path, NULL);
-}
-
-int moat_mbedtls_sha256(const uint8_t *data, size_t len, uint8_t out[32])
-{
-    return mbedtls_sha256_ret(data, len, out, 0);
 }
 
 mbedtls_ecp_keypair *moat_mbedtls_pk_ec(const mbedtls_pk_context *pk)

@@ -14,9 +14,6 @@
 int moat_mbedtls_parse_keyfile(mbedtls_pk_context *pk, const char *path,
                                mbedtls_ctr_drbg_context *drbg);
 
-/* SHA-256 of a buffer. */
-int moat_mbedtls_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
-
 /* The EC key pair inside an ECKEY pk context (NULL if it is not one). */
 mbedtls_ecp_keypair *moat_mbedtls_pk_ec(const mbedtls_pk_context *pk);
 

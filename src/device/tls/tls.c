@@ -346,7 +346,6 @@ moat_tls_status moat_tls_connect(moat_tls **out, const moat_transport *lower,
     mbedtls_pk_init(&t->pk);
     mbedtls_entropy_init(&t->entropy);
     mbedtls_ctr_drbg_init(&t->drbg);
-    t->sent_certificate = cfg->key != NULL;
     t->skip_hostname = cfg->skip_hostname_check;
     t->status = configure(t, cfg);
     if (t->status == MOAT_TLS_OK)

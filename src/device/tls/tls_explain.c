@@ -123,7 +123,7 @@ static moat_tls_status explain_alert(moat_tls *t, int rc)
 {
     uint8_t a = t->info.alert;
     const char *name = alert_name(a);
-    if (a == 40 && !t->sent_certificate) {
+    if (a == 40 && !t->key) {
         moat_tls_explain_set(t, "TLS handshake failed: the broker sent alert %s (%u): it "
                              "requires a client certificate and we have none.\n  Fix: give the "
                              "device certificate and key (--cert device.crt --se LOCATOR).",

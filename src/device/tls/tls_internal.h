@@ -25,7 +25,6 @@ struct moat_tls {
     bool handshaking;
     bool lower_closed;
     bool lower_failed;
-    bool sent_certificate;
     bool skip_hostname;
     uint8_t first_byte;     /* first byte the server sent: a TLS record starts 0x14..0x18 */
     const char *alpn[8];
@@ -38,8 +37,6 @@ struct moat_tls {
 int moat_tls_pk_setup_se(mbedtls_pk_context *pk, moat_se *se, const uint8_t pub[64]);
 /* The moat_se_status of the last signature attempt through `pk`. */
 int moat_tls_pk_se_last_status(const mbedtls_pk_context *pk);
-/* DER ECDSA-Sig-Value of R||S; returns its length (<= 72). */
-size_t moat_tls_ecdsa_der(const uint8_t rs[64], uint8_t out[72]);
 
 /* Classifies a failed handshake (mbedTLS result `rc`) and writes t->explain. */
 moat_tls_status moat_tls_diagnose(moat_tls *t, int rc);

@@ -52,7 +52,7 @@ static int se_pk_verify(void *ctx, mbedtls_md_type_t md, const unsigned char *ha
 
 /* The ECDSA-Sig-Value SEQUENCE mbedTLS expects: the certificate codec's encoder (shared, so the
  * integer rules live in one place) writes it inside a BIT STRING; the SEQUENCE starts at [3]. */
-size_t moat_tls_ecdsa_der(const uint8_t rs[64], uint8_t out[72])
+static size_t ecdsa_der(const uint8_t rs[64], uint8_t out[72])
 {
     uint8_t bits[MOAT_CERT_SIG_DER_MAX];
     size_t n = moat_cert_sig_to_der(rs, bits);
@@ -79,7 +79,7 @@ static int se_pk_sign(void *ctx, mbedtls_md_type_t md, const unsigned char *hash
     c->last_se_status = (int)st;
     if (st != MOAT_SE_OK)
         return MBEDTLS_ERR_PK_HW_ACCEL_FAILED;
-    *sig_len = moat_tls_ecdsa_der(rs, sig);
+    *sig_len = ecdsa_der(rs, sig);
     return 0;
 }
 

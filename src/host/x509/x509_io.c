@@ -241,7 +241,17 @@ moat_x509_status moat_x509_load_public_key(const char *path, EVP_PKEY **out, con
     unsigned char *der = NULL;
     long len = 0;
     moat_x509_status st;
-    if (PEM_read_bio(b, &name, &header, &der, &len) != 1)
+    int got;
+    /* `openssl ecparam -genkey` without -noout writes an EC PARAMETERS block before the key */
+    while ((got = PEM_read_bio(b, &name, &header, &der, &len)) == 1 &&
+           !strcmp(name, "EC PARAMETERS")) {
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+        name = header = NULL;
+        der = NULL;
+    }
+    if (got != 1)
         st = moat_x509__fail(e, MOAT_X509_ERR_PARSE, 0,
                              "%s is not PEM (no \"-----BEGIN ...-----\" line)", path);
     else

@@ -109,9 +109,8 @@ void moat_x509__hex(const uint8_t *b, size_t n, bool colon, char *out, size_t ca
         o += (size_t)snprintf(out + o, cap - o, colon && i ? ":%02X" : "%02X", b[i]);
 }
 
-bool moat_x509__ski(X509 *c, uint8_t *out, size_t *len)
+static bool copy_key_id(const ASN1_OCTET_STRING *s, uint8_t *out, size_t *len)
 {
-    const ASN1_OCTET_STRING *s = X509_get0_subject_key_id(c);
     if (!s || ASN1_STRING_length(s) > 64)
         return false;
     *len = (size_t)ASN1_STRING_length(s);
@@ -119,14 +118,14 @@ bool moat_x509__ski(X509 *c, uint8_t *out, size_t *len)
     return true;
 }
 
+bool moat_x509__ski(X509 *c, uint8_t *out, size_t *len)
+{
+    return copy_key_id(X509_get0_subject_key_id(c), out, len);
+}
+
 bool moat_x509__aki(X509 *c, uint8_t *out, size_t *len)
 {
-    const ASN1_OCTET_STRING *s = X509_get0_authority_key_id(c);
-    if (!s || ASN1_STRING_length(s) > 64)
-        return false;
-    *len = (size_t)ASN1_STRING_length(s);
-    memcpy(out, ASN1_STRING_get0_data(s), *len);
-    return true;
+    return copy_key_id(X509_get0_authority_key_id(c), out, len);
 }
 
 X509_NAME *moat_x509__name(const char *org, const char *cn)

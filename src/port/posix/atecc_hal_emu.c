@@ -1,11 +1,10 @@
 /* atecc_hal_emu.c - the I2C HAL over the in-process ATECC608 emulator (moat/atecc_emu.h):
  * every HAL call is one emulated bus transaction; delays really sleep. */
-#include <errno.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "moat/atecc_emu.h"
 #include "moat/atecc_locator.h"
+#include "port/posix/hal_delay.h"
 
 static moat_atecc_hal_result emu_wake(void *ctx)
 {
@@ -25,14 +24,6 @@ static moat_atecc_hal_result emu_read(void *ctx, uint8_t addr7, uint8_t *buf, si
                                                                    : MOAT_ATECC_HAL_NACK;
 }
 
-static void posix_delay_us(void *ctx, uint32_t us)
-{
-    (void)ctx;
-    struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 int moat_atecc_hal_emu_open(const char *image_path, moat_atecc_hal *hal, char *err, size_t cap)
 {
     char why[256] = "";
@@ -41,7 +32,7 @@ int moat_atecc_hal_emu_open(const char *image_path, moat_atecc_hal *hal, char *e
         snprintf(err, cap, "cannot open the emulator image '%s': %s", image_path, why);
         return -1;
     }
-    *hal = (moat_atecc_hal){emu, emu_wake, emu_write, emu_read, posix_delay_us, NULL};
+    *hal = (moat_atecc_hal){emu, emu_wake, emu_write, emu_read, moat_posix_hal_delay_us, NULL};
     return 0;
 }
 

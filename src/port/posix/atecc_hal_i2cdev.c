@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "moat/atecc_locator.h"
+#include "port/posix/hal_delay.h"
 
 typedef struct {
     int fd;
@@ -92,14 +92,6 @@ static moat_atecc_hal_result i_wake(void *ctx)
     return MOAT_ATECC_HAL_ACK;
 }
 
-static void i_delay(void *ctx, uint32_t us)
-{
-    (void)ctx;
-    struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 static const char *i_last_error(void *ctx)
 {
     return ((i2c_ctx *)ctx)->err;
@@ -125,7 +117,7 @@ int moat_atecc_hal_i2cdev_open(const char *path, moat_atecc_hal *hal, char *err,
     c->fd = fd;
     c->addr = -1;
     snprintf(c->path, sizeof c->path, "%s", path);
-    *hal = (moat_atecc_hal){c, i_wake, i_write, i_read, i_delay, i_last_error};
+    *hal = (moat_atecc_hal){c, i_wake, i_write, i_read, moat_posix_hal_delay_us, i_last_error};
     return 0;
 }
 

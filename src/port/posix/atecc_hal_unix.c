@@ -7,10 +7,10 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "moat/atecc_locator.h"
+#include "port/posix/hal_delay.h"
 
 typedef struct {
     int fd;
@@ -117,14 +117,6 @@ static moat_atecc_hal_result u_read(void *ctx, uint8_t addr7, uint8_t *buf, size
     return transact(ctx, KIND_READ, addr7, count, 2, buf, len);
 }
 
-static void u_delay(void *ctx, uint32_t us)
-{
-    (void)ctx;
-    struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 static const char *u_last_error(void *ctx)
 {
     return ((unix_ctx *)ctx)->err;
@@ -162,7 +154,7 @@ int moat_atecc_hal_unix_open(const char *socket_path, moat_atecc_hal *hal, char 
     }
     c->fd = fd;
     memcpy(c->path, sa.sun_path, sizeof c->path);
-    *hal = (moat_atecc_hal){c, u_wake, u_write, u_read, u_delay, u_last_error};
+    *hal = (moat_atecc_hal){c, u_wake, u_write, u_read, moat_posix_hal_delay_us, u_last_error};
     return 0;
 }
 

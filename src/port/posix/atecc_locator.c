@@ -7,12 +7,23 @@
 
 #include "moat/atecc_locator.h"
 
-typedef enum { BACKEND_EMU, BACKEND_UNIX, BACKEND_I2C } backend;
+/* The ATECC608 schemes and the HAL that opens and closes each one. */
+typedef struct {
+    const char *scheme;
+    int (*open)(const char *target, moat_atecc_hal *hal, char *err, size_t cap);
+    void (*close)(moat_atecc_hal *hal);
+} backend;
+
+static const backend backends[] = {
+    {"emu+unix:", moat_atecc_hal_unix_open, moat_atecc_hal_unix_close},
+    {"emu:", moat_atecc_hal_emu_open, moat_atecc_hal_emu_close},
+    {"i2c:", moat_atecc_hal_i2cdev_open, moat_atecc_hal_i2cdev_close},
+};
 
 /* The device comes first so a moat_atecc * can be turned back into its holder. */
 typedef struct {
     moat_atecc dev;
-    backend kind;
+    const backend *kind;
 } holder;
 
 const char *moat_atecc_locator_forms(void)
@@ -74,29 +85,23 @@ static moat_atecc_loc_status split_addr(const char *locator, const char *rest, c
     return MOAT_ATECC_LOC_OK;
 }
 
-static int open_hal(const char *locator, backend *kind, moat_atecc_hal *hal, uint8_t *addr,
-                    char *err, size_t cap, moat_atecc_loc_status *st)
+static const backend *backend_of(const char *locator)
+{
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (starts(locator, backends[i].scheme))
+            return &backends[i];
+    return NULL;
+}
+
+static moat_atecc_loc_status open_hal(const char *locator, const backend *kind, moat_atecc_hal *hal,
+                                      uint8_t *addr, char *err, size_t cap)
 {
     char target[4096];
-    const char *rest;
-    if (starts(locator, "emu+unix:")) {
-        *kind = BACKEND_UNIX;
-        rest = locator + 9;
-    } else if (starts(locator, "emu:")) {
-        *kind = BACKEND_EMU;
-        rest = locator + 4;
-    } else {
-        *kind = BACKEND_I2C;
-        rest = locator + 4;
-    }
-    *st = split_addr(locator, rest, target, sizeof target, addr, err, cap);
-    if (*st != MOAT_ATECC_LOC_OK)
-        return -1;
-    if (*kind == BACKEND_UNIX)
-        return moat_atecc_hal_unix_open(target, hal, err, cap);
-    if (*kind == BACKEND_EMU)
-        return moat_atecc_hal_emu_open(target, hal, err, cap);
-    return moat_atecc_hal_i2cdev_open(target, hal, err, cap);
+    moat_atecc_loc_status st =
+        split_addr(locator, locator + strlen(kind->scheme), target, sizeof target, addr, err, cap);
+    if (st != MOAT_ATECC_LOC_OK)
+        return st;
+    return kind->open(target, hal, err, cap) == 0 ? MOAT_ATECC_LOC_OK : MOAT_ATECC_LOC_OPEN_FAILED;
 }
 
 moat_atecc_loc_status moat_atecc_open_locator(const char *locator, moat_atecc **dev, char *err,
@@ -114,24 +119,19 @@ moat_atecc_loc_status moat_atecc_open_locator(const char *locator, moat_atecc **
                  locator);
         return MOAT_ATECC_LOC_NOT_ATECC;
     }
-    if (!starts(locator, "emu:") && !starts(locator, "emu+unix:") && !starts(locator, "i2c:"))
+    const backend *kind = backend_of(locator);
+    if (!kind)
         return bad(err, err_cap, locator, "unknown scheme");
 
-    backend kind;
     moat_atecc_hal hal;
     uint8_t addr;
-    moat_atecc_loc_status st;
-    if (open_hal(locator, &kind, &hal, &addr, err, err_cap, &st) != 0)
-        return st != MOAT_ATECC_LOC_OK ? st : MOAT_ATECC_LOC_OPEN_FAILED;
+    moat_atecc_loc_status st = open_hal(locator, kind, &hal, &addr, err, err_cap);
+    if (st != MOAT_ATECC_LOC_OK)
+        return st;
     holder *h = calloc(1, sizeof *h);
     if (!h) {
         snprintf(err, err_cap, "out of memory");
-        if (kind == BACKEND_EMU)
-            moat_atecc_hal_emu_close(&hal);
-        else if (kind == BACKEND_UNIX)
-            moat_atecc_hal_unix_close(&hal);
-        else
-            moat_atecc_hal_i2cdev_close(&hal);
+        kind->close(&hal);
         return MOAT_ATECC_LOC_OPEN_FAILED;
     }
     moat_atecc_init(&h->dev, &hal, addr);
@@ -147,11 +147,6 @@ void moat_atecc_close_locator(moat_atecc *dev)
     holder *h = (holder *)dev;
     /* Leave the chip asleep (lowest power, watchdog stopped). A bus already gone is fine. */
     (void)moat_atecc_sleep(dev);
-    if (h->kind == BACKEND_EMU)
-        moat_atecc_hal_emu_close(&dev->hal);
-    else if (h->kind == BACKEND_UNIX)
-        moat_atecc_hal_unix_close(&dev->hal);
-    else
-        moat_atecc_hal_i2cdev_close(&dev->hal);
+    h->kind->close(&dev->hal);
     free(h);
 }

@@ -9,74 +9,26 @@ out=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cnf=$work/ca.cnf
-cat > "$cnf" <<CNF
-[ca]
-default_ca = ca_any
-[ca_any]
-database = $work/index.txt
-new_certs_dir = $work
-serial = $work/serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-email_in_dn = no
-[policy_any]
-O = optional
-CN = optional
-[req]
-distinguished_name = dn
-[dn]
-[root_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[signer_ext]
-basicConstraints = critical,CA:TRUE,pathlen:0
-keyUsage = critical,digitalSignature,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[signer_badski_ext]
+. ../../lib/openssl_ca.sh
+OSSL_CA_DIR=$work
+ossl_ca_conf "[signer_badski_ext]
 basicConstraints = critical,CA:TRUE,pathlen:0
 keyUsage = critical,digitalSignature,keyCertSign,cRLSign
 subjectKeyIdentifier = 0102030405060708090A0B0C0D0E0F1011121314
-authorityKeyIdentifier = keyid
-[device_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyAgreement
-subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [device_badski_ext]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyAgreement
 subjectKeyIdentifier = A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4
-authorityKeyIdentifier = keyid
-CNF
-
-key() { # key NAME [CURVE]
-    openssl ecparam -name "${2:-prime256v1}" -genkey -noout -out "$work/$1.key" 2>/dev/null
-}
+authorityKeyIdentifier = keyid"
 
 # issue NAME ISSUER EXT START END SUBJECT SERIAL(derive|random) [CURVE] ; ISSUER=self for a root
 issue() {
-    local name=$1 issuer=$2 ext=$3 start=$4 end=$5 subj=$6 sn=$7 curve=${8:-prime256v1}
-    key "$name" "$curve"
-    openssl req -new -key "$work/$name.key" -subj "$subj" -out "$work/$name.csr" -config "$cnf"
-    openssl pkey -in "$work/$name.key" -pubout -outform DER -out "$work/$name.pub.der"
-    if [ "$sn" = derive ]; then
-        python3 derive_sn.py "$work/$name.pub.der" "$start" "$end" > "$work/serial"
-    else
-        openssl rand -hex 16 | tr a-f A-F | sed 's/^./1/' > "$work/serial"
-    fi
-    : > "$work/index.txt"
-    local signer=(-cert "$work/$issuer.pem" -keyfile "$work/$issuer.key")
-    [ "$issuer" = self ] && signer=(-selfsign -keyfile "$work/$name.key")
-    openssl ca -config "$cnf" -batch -notext -preserveDN -in "$work/$name.csr" \
-        -out "$work/$name.pem" -startdate "$start" -enddate "$end" -extensions "$ext" \
-        "${signer[@]}" 2>/dev/null
-    openssl x509 -in "$work/$name.pem" -outform DER -out "$out/$name.der"
-    openssl pkey -in "$work/$name.key" -pubout -out "$out/$name.pub.pem"
+    local sn=$7
+    [ "$sn" = random ] && sn=$(openssl rand -hex 16 | tr a-f A-F | sed 's/^./1/')
+    ossl_issue "$1" "$2" "$3" "$4" "$5" "$6" "$sn" "${8:-prime256v1}"
+    openssl x509 -in "$work/$1.crt" -outform DER -out "$out/$1.der"
+    cp "$work/$1.pub.pem" "$out/$1.pub.pem"
 }
 
 rm -f ./*.der ./*.pub.pem

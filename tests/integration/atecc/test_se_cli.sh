@@ -7,9 +7,11 @@ SOCK="$T_DIR/se.sock"
 IMG="$T_DIR/se.img"
 SE="emu+unix:$SOCK"
 
-start_se() {
+start_se() { # start_se [IMAGE [MOAT-SE OPTIONS...]]: serves $SOCK (default image $IMG)
+    local img=${1:-$IMG}
+    [ $# -gt 0 ] && shift
     rm -f "$SOCK"
-    t_bg "$MOAT_SE" --socket "$SOCK" --image "$IMG"
+    t_bg "$MOAT_SE" --socket "$SOCK" --image "$img" "$@"
     SE_PID=$T_LAST_PID
     for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
     echo "moat-se did not create $SOCK" >&2
@@ -174,10 +176,7 @@ if [ $RC -eq 1 ] && [[ "$OUT" == *"moat-se --socket"* ]]; then t_pass; else t_fa
 
 t_case "a chip at another address is no device, with the Trust&GO hint"
 stop_se
-rm -f "$SOCK"
-t_bg "$MOAT_SE" --socket "$SOCK" --image "$T_DIR/other.img" --address 0x35
-SE_PID=$T_LAST_PID
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+start_se "$T_DIR/other.img" --address 0x35
 run "$MOAT" se --se "$SE" info
 if [ $RC -eq 1 ] && [[ "$OUT" == *"0x35"* ]] && [[ "$OUT" == *"address 0x60"* ]]; then
     t_pass; else t_fail "rc=$RC: $OUT"; fi

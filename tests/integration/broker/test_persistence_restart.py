@@ -1,7 +1,9 @@
 # test_persistence_restart.py - what moatd acknowledged survives kill -9: QoS 1 messages
 # PUBACKed for an offline persistent session are delivered after a restart, subscriptions and
-# retained messages (set and cleared) come back, and a SIGTERM restart keeps them too.
+# retained messages (set and cleared) come back, and a SIGTERM restart keeps them too; the
+# $SYS topics are retained in memory only, never written to the database.
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -122,6 +124,25 @@ def test_retained_set_and_clear_survive_kill9():
     sub.close()
 
 
+def test_sys_topics_are_retained_in_memory_but_never_stored():
+    sub = broker.client("sys-reader")
+    sub.subscribe([("$SYS/broker/uptime", 0)])
+    got = drain(sub, timeout=1)
+    sub.close()
+    check(any(t == "$SYS/broker/uptime" and retain for t, _, retain in got),
+          "no retained $SYS/broker/uptime: %r" % got)
+    check(broker.stop() == 0, "moatd did not exit 0 on SIGTERM")
+    db = sqlite3.connect(os.path.join(broker.data_dir, "moatd.db"))
+    try:
+        topics = [r[0] for r in db.execute("SELECT topic FROM retained")]
+    finally:
+        db.close()
+    broker.start()
+    check("keep/a" in topics, "the retained keep/a is not in the database: %r" % topics)
+    stored_sys = [t for t in topics if t.startswith("$SYS/")]
+    check(stored_sys == [], "$SYS topics were persisted: %r" % stored_sys)
+
+
 def test_sigterm_restart_keeps_the_session_and_its_queue():
     publish_acked("publisher-3", "persist/term", b"before-sigterm", 9)
     restart(kill9=False)
@@ -149,6 +170,8 @@ cases.run("acked QoS 1 messages survive kill -9 during publishing",
 cases.run("a subscription survives kill -9 and gets new messages",
           test_subscription_survives_kill9_and_gets_new_messages)
 cases.run("retained set and clear survive kill -9", test_retained_set_and_clear_survive_kill9)
+cases.run("$SYS topics are retained in memory but never stored",
+          test_sys_topics_are_retained_in_memory_but_never_stored)
 cases.run("a SIGTERM restart keeps the session and its queue",
           test_sigterm_restart_keeps_the_session_and_its_queue)
 cases.run("a clean-session CONNECT erases the stored session",

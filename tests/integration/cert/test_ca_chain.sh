@@ -196,4 +196,23 @@ else
     t_fail "$(openssl x509 -in filekey.crt -noout -subject)"
 fi
 
+t_case "cert issue --sn takes the serial with colons, as openssl prints it"
+"$MOAT" cert issue --ca ca --pubkey dev.pub --sn 01:23:03:04:05:06:07:08:AB --out colons.crt > /dev/null
+t_expect_eq "subject" "subject=O = Acme, CN = sn0123030405060708AB" \
+    "$(openssl x509 -in colons.crt -noout -subject)"
+
+t_case "cert issue --pubkey reads a key that openssl ecparam wrote with its EC PARAMETERS"
+openssl ecparam -name prime256v1 -genkey -out withparams.key
+"$MOAT" cert issue --ca ca --pubkey withparams.key --cn params --out params.crt > /dev/null
+t_expect_eq "public key" "$(openssl pkey -in withparams.key -pubout)" \
+    "$(openssl x509 -in params.crt -noout -pubkey)"
+
+t_case "cert issue --slot out of range is a usage error naming the range"
+set +e
+out=$("$MOAT" cert issue --ca ca --se "file:dev.key" --slot 16 --out slot.crt 2>&1)
+rc=$?
+set -e
+if [ "$rc" = 2 ] && [[ "$out" == *"--slot needs a number from 0 to 15, not '16'"* ]] &&
+   [ ! -e slot.crt ]; then t_pass; else t_fail "rc=$rc: $out"; fi
+
 t_done

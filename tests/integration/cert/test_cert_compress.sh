@@ -6,58 +6,15 @@
 . "$MOAT_SRC_DIR/tests/lib/moat_test.sh"
 
 W=$T_DIR
-DERIVE_SN="$MOAT_SRC_DIR/tests/data/cert/derive_sn.py"
-cat > "$W/ca.cnf" <<CNF
-[ca]
-default_ca = ca_any
-[ca_any]
-database = $W/index.txt
-new_certs_dir = $W
-serial = $W/serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-[policy_any]
-O = optional
-CN = optional
-[req]
-distinguished_name = dn
-[dn]
-[root_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[signer_ext]
-basicConstraints = critical,CA:TRUE,pathlen:0
-keyUsage = critical,digitalSignature,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[device_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyAgreement
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-CNF
+. "$MOAT_SRC_DIR/tests/lib/openssl_ca.sh"
+OSSL_CA_DIR=$W
+ossl_ca_conf
 
 # issue NAME ISSUER(self|NAME) EXT START END CN SERIAL(derive|random)
 issue() {
-    local name=$1 issuer=$2 ext=$3 start=$4 end=$5 cn=$6 sn=$7
-    openssl ecparam -name prime256v1 -genkey -noout -out "$W/$name.key" 2>/dev/null
-    openssl pkey -in "$W/$name.key" -pubout -out "$W/$name.pub.pem"
-    openssl pkey -in "$W/$name.key" -pubout -outform DER -out "$W/$name.pub.der"
-    openssl req -new -key "$W/$name.key" -subj "/O=Moat IT/CN=$cn" -config "$W/ca.cnf" \
-        -out "$W/$name.csr"
-    if [ "$sn" = derive ]; then
-        python3 "$DERIVE_SN" "$W/$name.pub.der" "$start" "$end" > "$W/serial"
-    else
-        echo 1A2B3C4D5E6F > "$W/serial"
-    fi
-    : > "$W/index.txt"
-    local signer=(-cert "$W/$issuer.crt" -keyfile "$W/$issuer.key")
-    [ "$issuer" = self ] && signer=(-selfsign -keyfile "$W/$name.key")
-    openssl ca -config "$W/ca.cnf" -batch -notext -preserveDN -in "$W/$name.csr" \
-        -out "$W/$name.crt" -startdate "$start" -enddate "$end" -extensions "$ext" \
-        "${signer[@]}" 2>/dev/null
+    local sn=$7
+    [ "$sn" = random ] && sn=1A2B3C4D5E6F
+    ossl_issue "$1" "$2" "$3" "$4" "$5" "/O=Moat IT/CN=$6" "$sn"
 }
 
 der() { openssl x509 -in "$1" -outform DER; }
@@ -130,7 +87,7 @@ openssl pkey -pubin -in "$W/chip.pub.pem" -outform DER -out "$W/chip.pub.der"
 # openssl ca sets the whole-hour dates; rekey.py swaps in the chip's key, its SKI and the
 # derived serial and re-signs with the signer key (the chip's private key never leaves it).
 issue chipdummy signer device_ext 20250301080000Z 20530301080000Z "sn01234D4F41545345EE" derive
-python3 "$DERIVE_SN" "$W/chip.pub.der" 20250301080000Z 20530301080000Z > "$W/chip.serial"
+python3 "$OSSL_DERIVE_SN" "$W/chip.pub.der" 20250301080000Z 20530301080000Z > "$W/chip.serial"
 python3 "$MOAT_SRC_DIR/tests/data/cert/rekey.py" "$W/chipdummy.crt" "$W/chipdummy.pub.der" \
     "$W/chip.pub.der" "$(cat "$W/chip.serial")" "$W/signer.key" "$W/chip.crt"
 

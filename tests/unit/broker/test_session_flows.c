@@ -6,12 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "broker/log.h"
 #include "broker/server.h"
+#include "moat_peer.h"
 
 static moatd_server *new_server(moatd_profile profile, uint32_t inflight, uint32_t queued,
                                 size_t out_limit)
@@ -361,6 +363,61 @@ static void test_offline_persistent_session_expires_after_session_expiry(void **
     moatd_server_free(srv);
 }
 
+static void test_retained_message_is_replaced_then_cleared(void **state)
+{
+    moatd_server *srv = new_server(MOATD_PROFILE_MQTT, 10, 10, 1 << 20);
+    const uint8_t *first = (const uint8_t *)"first", *second = (const uint8_t *)"second";
+    assert_int_equal(moatd_service_publish(srv, "r/t", first, 5, 0, true), 0);
+    assert_int_equal(moatd_service_publish(srv, "r/t", second, 6, 0, true), 0);
+    assert_int_equal(srv->stats.retained_count, 1);
+    moatd_conn *s = client(srv, "late", true);
+    subscribe(s, "r/t", 0);
+    end_iter(srv);
+    size_t cur = 0;
+    moat_mqtt_publish last;
+    assert_int_equal(publishes(s, &cur, &last), 1);
+    assert_true(last.retain);
+    assert_memory_equal(last.payload, "second", 6);
+    assert_int_equal(moatd_service_publish(srv, "r/t", NULL, 0, 0, true), 0); /* clears */
+    assert_int_equal(srv->stats.retained_count, 0);
+    moatd_conn *s2 = client(srv, "later", true);
+    subscribe(s2, "r/t", 0);
+    end_iter(srv);
+    size_t cur2 = 0;
+    assert_int_equal(publishes(s2, &cur2, NULL), 0);
+    moatd_server_free(srv);
+}
+
+static void test_sys_retained_messages_stay_in_memory_and_are_not_persisted(void **state)
+{
+    char dir[] = "/tmp/moat-sys-store.XXXXXX";
+    char err[256];
+    assert_non_null(mkdtemp(dir));
+    moatd_server *srv = new_server(MOATD_PROFILE_MQTT, 10, 10, 1 << 20);
+    assert_int_equal(moatd_store_open(&srv->store, dir, MOATD_STORE_SYNC_NORMAL, err,
+                                      sizeof(err)),
+                     MOATD_STORE_OK);
+    /* what the $SYS timer does every sys_interval, next to an ordinary retained message */
+    assert_int_equal(moatd_service_publish(srv, "$SYS/broker/uptime", (const uint8_t *)"5", 1,
+                                           0, true),
+                     0);
+    assert_int_equal(moatd_service_publish(srv, "plain/t", (const uint8_t *)"on", 2, 0, true),
+                     0);
+    end_iter(srv);
+    moatd_store_counts n;
+    assert_int_equal(moatd_store_count(srv->store, &n), MOATD_STORE_OK);
+    assert_int_equal(n.retained, 1);
+    moatd_conn *s = client(srv, "watcher", true);
+    subscribe(s, "$SYS/broker/uptime", 0);
+    end_iter(srv);
+    size_t cur = 0;
+    moat_mqtt_publish last;
+    assert_int_equal(publishes(s, &cur, &last), 1);
+    assert_true(last.retain);
+    moatd_server_free(srv);
+    assert_int_equal(peer_sh("rm -rf '%s'", dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +434,8 @@ int main(void)
         cmocka_unit_test(test_auth_deny_close_closes_without_connack),
         cmocka_unit_test(test_authorize_denied_filter_gets_suback_failure),
         cmocka_unit_test(test_offline_persistent_session_expires_after_session_expiry),
+        cmocka_unit_test(test_retained_message_is_replaced_then_cleared),
+        cmocka_unit_test(test_sys_retained_messages_stay_in_memory_and_are_not_persisted),
     };
     return cmocka_run_group_tests(tests, quiet, NULL);
 }

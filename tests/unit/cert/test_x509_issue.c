@@ -443,6 +443,25 @@ static void test_load_public_key_accepts_pubkey_cert_and_csr(void **state)
     EVP_PKEY_free(k);
 }
 
+/* `openssl ecparam -genkey` (without -noout) writes EC PARAMETERS, then the key. */
+static void test_load_public_key_skips_a_leading_ec_parameters_block(void **state)
+{
+    fixture *f = *state;
+    char p[128];
+    path_in(f, "ecparam.key", p, sizeof p);
+    FILE *fp = fopen(p, "w");
+    fputs("-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n", fp);
+    PEM_write_PrivateKey(fp, f->dev_key, NULL, NULL, 0, NULL, NULL);
+    fclose(fp);
+    EVP_PKEY *k = NULL;
+    const char *kind = NULL;
+    moat_x509_err e = {""};
+    assert_int_equal(moat_x509_load_public_key(p, &k, &kind, &e), MOAT_X509_OK);
+    assert_string_equal(kind, "private key");
+    assert_int_equal(EVP_PKEY_eq(k, f->dev_key), 1);
+    EVP_PKEY_free(k);
+}
+
 static void test_csr_signed_by_another_key_is_refused(void **state)
 {
     fixture *f = *state;
@@ -528,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_ca_save_refuses_to_overwrite_without_force),
         cmocka_unit_test(test_ca_load_detects_a_key_that_is_not_its_certificates),
         cmocka_unit_test(test_write_key_with_force_resets_mode_to_0600),
+        cmocka_unit_test(test_load_public_key_skips_a_leading_ec_parameters_block),
         cmocka_unit_test(test_load_public_key_accepts_pubkey_cert_and_csr),
         cmocka_unit_test(test_csr_signed_by_another_key_is_refused),
         cmocka_unit_test(test_p384_key_is_refused_as_not_p256),

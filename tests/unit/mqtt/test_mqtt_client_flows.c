@@ -289,6 +289,34 @@ static void test_resumed_session_resends_publish_with_dup_and_pubrel_in_order(vo
     assert_int_equal(moat_mqtt_client_inflight(&fc.c), 0);
 }
 
+/* A reconnect on a new connection: set_transport() keeps the in-flight state, and everything
+ * after it (CONNECT, the resends) goes over the new transport, nothing over the old one. */
+static void test_new_transport_carries_the_resumed_session(void **state)
+{
+    (void)state;
+    uint16_t ids[3];
+    three_in_flight(ids);
+    static fake_net second;
+    memset(&second, 0, sizeof second);
+    second.recv_chunk = 64;
+    second.send_chunk = 64;
+    const uint8_t connack[] = {0x20, 0x02, 0x01, 0x00}; /* session present, accepted */
+    memcpy(second.in, connack, sizeof connack);
+    second.in_len = sizeof connack;
+    moat_transport tr = {.ctx = &second, .send = fake_send, .recv = fake_recv};
+    moat_mqtt_client_set_transport(&fc.c, &tr);
+    assert_int_equal(moat_mqtt_client_inflight(&fc.c), 3);
+    size_t old_out = fnet.out_len;
+    moat_mqtt_connect info = basic_connect("dev1", 0, false);
+    assert_int_equal(moat_mqtt_client_connect(&fc.c, &info, 1000, NULL), MOAT_MQTT_CLIENT_OK);
+    assert_int_equal(fnet.out_len, old_out);
+    assert_int_equal(fc.c.resent_on_connect, 3);
+    moat_mqtt_packet p;
+    assert_int_equal(moat_mqtt_decode(second.out, second.out_len, 1u << 20, &p), MOAT_MQTT_OK);
+    assert_int_equal(p.header.type, MOAT_MQTT_CONNECT);
+    assert_true(second.out_len > p.header.packet_len); /* the resends followed */
+}
+
 static void test_no_session_on_broker_discards_inflight_and_says_how_many(void **state)
 {
     (void)state;
@@ -433,6 +461,7 @@ int main(void)
         cmocka_unit_test_setup(test_unsubscribe_waits_for_unsuback, setup),
         cmocka_unit_test_setup(test_resumed_session_resends_publish_with_dup_and_pubrel_in_order,
                                setup),
+        cmocka_unit_test_setup(test_new_transport_carries_the_resumed_session, setup),
         cmocka_unit_test_setup(test_no_session_on_broker_discards_inflight_and_says_how_many,
                                setup),
         cmocka_unit_test_setup(test_unreleased_incoming_qos2_survives_a_resumed_session, setup),
