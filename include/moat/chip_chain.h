@@ -51,8 +51,11 @@ typedef struct {
 } moat_chip_chain_scratch;
 
 /* Reads the slots above and rebuilds both certificates, byte-identical to what was stored.
+ * `device_pubkey` is the device key's X||Y when the caller already has it (a TLS key handle
+ * caches it, and it may live in another slot than 0); NULL reads slot 0's with GenKey.
  * device/signer receive DER; *_len their sizes. */
-moat_chip_chain_status moat_chip_chain_read(moat_atecc *dev, moat_chip_chain_scratch *s,
+moat_chip_chain_status moat_chip_chain_read(moat_atecc *dev, const uint8_t *device_pubkey,
+                                            moat_chip_chain_scratch *s,
                                             uint8_t *device, size_t device_cap,
                                             size_t *device_len, uint8_t *signer,
                                             size_t signer_cap, size_t *signer_len);

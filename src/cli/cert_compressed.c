@@ -719,7 +719,7 @@ int moat_cli_cert_read(int argc, char **argv)
     moat_atecc *dev = open_chip("read", se);
     if (!dev)
         return 1;
-    moat_chip_chain_status cst = moat_chip_chain_read(dev, &scratch, dder, sizeof dder, &dlen,
+    moat_chip_chain_status cst = moat_chip_chain_read(dev, NULL, &scratch, dder, sizeof dder, &dlen,
                                                       sder, sizeof sder, &slen);
     moat_atecc_close_locator(dev);
     if (cst != MOAT_CHIP_CHAIN_OK) {

@@ -44,9 +44,18 @@ static moat_tls_status chain_from_chip(const char *prog, cli_tls *t, moat_tls_co
     static moat_chip_chain_scratch scratch;
     static uint8_t device[MOAT_CHIP_CERT_MAX], signer[MOAT_CHIP_CERT_MAX];
     size_t dlen, slen;
-    moat_chip_chain_status st =
-        moat_chip_chain_read(dev, &scratch, device, sizeof device, &dlen, signer, sizeof signer,
-                             &slen);
+    /* The key handle reads (and caches) the public key of the chosen slot once: the TLS
+     * layer's certificate check then costs no second GenKey. */
+    uint8_t pub[64];
+    moat_se_status kst = moat_se_public_key(t->key, pub);
+    if (kst != MOAT_SE_OK) {
+        if (!quiet)
+            fprintf(stderr, "%s: cannot read the device public key: %s. %s\n", prog,
+                    moat_se_strerror(kst), t->key->detail);
+        return MOAT_TLS_ERR_SE;
+    }
+    moat_chip_chain_status st = moat_chip_chain_read(dev, pub, &scratch, device, sizeof device,
+                                                     &dlen, signer, sizeof signer, &slen);
     if (st != MOAT_CHIP_CHAIN_OK) {
         char why[512];
         if (!quiet)

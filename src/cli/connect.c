@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/connect.h"
+#include "moat/se_atecc.h"
 
 #define CLI_TX_LEN 4096u
 #define CLI_STORE_LEN (2u * MOAT_MQTT_MAX_PACKET_DEFAULT)
@@ -221,6 +222,13 @@ bool cli_open_transport(const cli_conn_opts *o, cli_session *s)
         const moat_tls_info *ti = moat_tls_get_info(s->tls.tls);
         fprintf(stderr, "%s: TLS %s %s, %u secure-element signature(s)\n", o->prog, ti->version,
                 ti->ciphersuite, ti->se_ops.sign);
+        const moat_atecc *chip = moat_se_atecc_device(s->tls.key);
+        if (chip) /* on a real ATECC608 every command costs milliseconds: show them */
+            fprintf(stderr, "%s: chip commands so far: %u GenKey, %u Nonce, %u Sign, %u Read\n",
+                    o->prog, chip->stats.commands[MOAT_ATECC_KIND_GENKEY],
+                    chip->stats.commands[MOAT_ATECC_KIND_NONCE],
+                    chip->stats.commands[MOAT_ATECC_KIND_SIGN],
+                    chip->stats.commands[MOAT_ATECC_KIND_READ]);
     }
     s->transport = s->tls.transport;
     return true;

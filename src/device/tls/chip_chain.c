@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static moat_chip_chain_status read_slots(moat_atecc *dev, moat_chip_chain_scratch *s)
+static moat_chip_chain_status read_slots(moat_atecc *dev, const uint8_t *device_pubkey,
+                                         moat_chip_chain_scratch *s)
 {
     const struct {
         uint8_t slot;
@@ -26,7 +27,10 @@ static moat_chip_chain_status read_slots(moat_atecc *dev, moat_chip_chain_scratc
             return MOAT_CHIP_CHAIN_ERR_CHIP;
     }
     s->slot = MOAT_CHIP_SLOT_DEVICE_KEY;
-    s->atecc_status = moat_atecc_get_pubkey(dev, MOAT_CHIP_SLOT_DEVICE_KEY, s->device_pubkey);
+    if (device_pubkey)
+        memcpy(s->device_pubkey, device_pubkey, 64);
+    else
+        s->atecc_status = moat_atecc_get_pubkey(dev, MOAT_CHIP_SLOT_DEVICE_KEY, s->device_pubkey);
     if (s->atecc_status == MOAT_ATECC_OK)
         s->atecc_status = moat_atecc_read_serial(dev, s->serial);
     if (s->atecc_status != MOAT_ATECC_OK)
@@ -48,14 +52,15 @@ static moat_cert_status rebuild(const uint8_t *ser, size_t ser_len, const uint8_
     return st;
 }
 
-moat_chip_chain_status moat_chip_chain_read(moat_atecc *dev, moat_chip_chain_scratch *s,
+moat_chip_chain_status moat_chip_chain_read(moat_atecc *dev, const uint8_t *device_pubkey,
+                                            moat_chip_chain_scratch *s,
                                             uint8_t *device, size_t device_cap,
                                             size_t *device_len, uint8_t *signer,
                                             size_t signer_cap, size_t *signer_len)
 {
     s->cert_status = MOAT_CERT_OK;
     s->atecc_status = MOAT_ATECC_OK;
-    moat_chip_chain_status st = read_slots(dev, s);
+    moat_chip_chain_status st = read_slots(dev, device_pubkey, s);
     if (st != MOAT_CHIP_CHAIN_OK)
         return st;
     const uint8_t *sdef, *ddef;

@@ -38,6 +38,11 @@ sleep 1
 wait "$sub" || true
 t_expect_eq "received" "from the chip" "$(cat "$T_DIR/got-moat")"
 
+t_case "a connect with the chain from the chip reads the device public key once"
+out=$("$MOAT" pub -h localhost -p "$PORT" --cafile "$T_DIR/pki/server-ca.crt" --se "$CHIP" \
+    -i chip-pub-2 -t chip/t -m again -d 2>&1)
+t_expect_contains "debug output" "chip commands so far: 1 GenKey, 1 Nonce, 1 Sign" "$out"
+
 t_case "the broker saw the device certificate's subject (CN = sn + chip serial)"
 cn=$(openssl x509 -in "$T_DIR/device.crt" -noout -subject -nameopt multiline | sed -n 's/ *commonName *= //p')
 t_expect_contains "mosquitto log" "$cn" "$(cat "$T_DIR/mq.log")"
